@@ -1,0 +1,59 @@
+# Two commands: `make run` (the whole stack on a laptop, no server needed) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# `make test` runs against real PostgreSQL and Redis (see README, "Tests").
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/coresponder
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint format migrate worker beat web smoke install clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(BIN)/.installed
+
+## run: set up, migrate, load the St. Louis demo, start web + worker + beat (Ctrl-C stops all)
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) scripts/run_stack.sh
+
+## test: the whole suite, browser tests included, against PostgreSQL and Redis
+test: install
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(BIN)/python scripts/check_services.py
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
+
+web: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A coresponder worker --loglevel=INFO --concurrency=2
+
+beat: install
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A coresponder beat --loglevel=INFO
+
+## smoke: start the stack as `make run` does, on the embedded defaults, and poke it
+smoke: install
+	$(BIN)/python scripts/smoke.py
+
+clean:
+	rm -rf var/broker var/static var/screenshots var/celerybeat-schedule*

@@ -1,0 +1,167 @@
+"""A demo roster for St. Louis: templates, 36 responders, four units on each of three shifts a
+day for the current week, and one login per role. Used by ``manage.py seed_demo``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from units import services
+from units.models import Clinician, Credential, Officer, ShiftTemplate, Unit
+
+TEMPLATES = [("Day", time(7), time(15)), ("Evening", time(15), time(23)), ("Night", time(23), time(7))]
+
+# Where each district's unit starts its shift: the city's patrol districts, roughly.
+DISTRICTS = [
+    ("Downtown", 38.6290, -90.1970),
+    ("North", 38.6850, -90.2400),
+    ("South", 38.5690, -90.2560),
+    ("Central West End", 38.6420, -90.2600),
+]
+
+CLINICIANS = [
+    "Avery Brooks",
+    "Jordan Ellis",
+    "Maya Patel",
+    "Noah Kim",
+    "Olivia Grant",
+    "Sofia Ramirez",
+    "Elijah Turner",
+    "Grace Okafor",
+    "Henry Walsh",
+    "Isabel Cruz",
+    "Liam Foster",
+    "Zoe Bennett",
+    "Caleb Hughes",
+    "Nadia Haddad",
+    "Ethan Moore",
+    "Lucia Romero",
+    "Marcus Reed",
+    "Priya Shah",
+]
+OFFICERS = [
+    "Dana Reyes",
+    "Chris Mitchell",
+    "Terrence Hall",
+    "Kelly Nguyen",
+    "Robert Lane",
+    "Angela Price",
+    "Derrick Young",
+    "Monica Alvarez",
+    "Samuel Carter",
+    "Tanya Brooks",
+    "Victor Diaz",
+    "Wendy Park",
+    "Andre Wallace",
+    "Brianna Scott",
+    "Curtis Bell",
+    "Diane Foster",
+    "Eric Howard",
+    "Fatima Ali",
+]
+CREDENTIALS = [Credential.LCSW, Credential.LPC, Credential.RN, Credential.PEER, Credential.LMFT]
+LANGUAGES = [["en"], ["en", "es"], ["en"], ["en", "vi"], ["en"], ["en", "bs"]]
+
+DEMO_LOGINS = {
+    "supervisor": ("supervisor", "demo-supervisor"),
+    "dispatcher": ("dispatcher", "demo-dispatcher"),
+    "clinician": ("clinician", "demo-clinician"),
+    "officer": ("officer", "demo-officer"),
+    "intake": ("intake", "demo-intake"),
+}
+PEOPLE_PER_SHIFT = 6  # per template, of each kind; four of them work each day
+UNITS_PER_SHIFT = len(DISTRICTS)
+
+
+@dataclass
+class DemoReport:
+    created_people: int = 0
+    created_units: int = 0
+    logins: dict | None = None
+
+
+def _people():
+    clinicians = []
+    for i, name in enumerate(CLINICIANS):
+        clinician, _ = Clinician.objects.get_or_create(
+            name=name,
+            defaults={"credential": CREDENTIALS[i % len(CREDENTIALS)], "languages": LANGUAGES[i % len(LANGUAGES)]},
+        )
+        clinicians.append(clinician)
+    officers = []
+    for i, name in enumerate(OFFICERS):
+        officer, _ = Officer.objects.get_or_create(
+            badge_number=f"{4100 + i}",
+            defaults={"name": name, "cit_trained": i % 3 != 2, "languages": LANGUAGES[(i + 1) % len(LANGUAGES)]},
+        )
+        officers.append(officer)
+    return clinicians, officers
+
+
+def _logins() -> dict[str, tuple[str, str]]:
+    for role, (username, password) in DEMO_LOGINS.items():
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": f"Demo {role}"})
+        if created:
+            user.set_password(password)
+            user.is_staff = role == "supervisor"
+            user.save()
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return DEMO_LOGINS
+
+
+def _link_demo_members(now) -> None:
+    """The demo clinician and officer are the members of a unit on duty now."""
+    unit = Unit.objects.filter(shift_starts_at__lte=now, shift_ends_at__gt=now).order_by("call_sign").first()
+    if unit is None:
+        return
+    for model, member, username in ((Clinician, unit.clinician, "clinician"), (Officer, unit.officer, "officer")):
+        user = User.objects.get(username=username)
+        model.objects.filter(user=user).exclude(pk=member.pk).update(user=None)
+        member.user = user
+        member.save(update_fields=["user"])
+
+
+@transaction.atomic
+def seed_demo(*, today: date | None = None) -> DemoReport:
+    """Idempotent: fills in what is missing for the week of ``today``, changes nothing else."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    report = DemoReport()
+    people_before = Clinician.objects.count() + Officer.objects.count()
+    templates = [
+        ShiftTemplate.objects.get_or_create(name=name, defaults={"start_time": start, "end_time": end})[0]
+        for name, start, end in TEMPLATES
+    ]
+    clinicians, officers = _people()
+    report.created_people = Clinician.objects.count() + Officer.objects.count() - people_before
+
+    # Start the day before this week so Monday's early hours are covered by Sunday's night shift.
+    week_start = services.week_start_of(today)
+    for offset in range(-1, 7):
+        day = week_start + timedelta(days=offset)
+        for t, template in enumerate(templates):
+            shift, _ = services.shift_from_template(template=template, day=day)
+            group = slice(t * PEOPLE_PER_SHIFT, (t + 1) * PEOPLE_PER_SHIFT)
+            crew_c, crew_o = clinicians[group], officers[group]
+            for k, (_district, lat, lon) in enumerate(DISTRICTS):
+                call_sign = f"CR-{t + 1}{k + 1}"
+                if shift.units.filter(call_sign=call_sign).exists():
+                    continue
+                # Four of the six people of this shift work each day; the rotation gives each
+                # two days off in six, and pairs change from day to day.
+                person = (day.toordinal() + k) % PEOPLE_PER_SHIFT
+                unit = services.unit_create(
+                    call_sign=call_sign,
+                    shift=shift,
+                    clinician=crew_c[person],
+                    officer=crew_o[(person + 1) % PEOPLE_PER_SHIFT],
+                )
+                services.unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=min(now, shift.starts_at))
+                report.created_units += 1
+    report.logins = _logins()
+    _link_demo_members(now)
+    return report

@@ -1,0 +1,187 @@
+"""The roster: the people, their shifts, and the units they are paired into.
+
+The rules that decide who may be paired when live in ``units/services.py``; the database holds
+every invariant it can as a named constraint, so that even a bypassed service cannot store a
+broken roster.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class Credential(models.TextChoices):
+    LCSW = "LCSW", "Licensed clinical social worker (LCSW)"
+    LPC = "LPC", "Licensed professional counselor (LPC)"
+    LMFT = "LMFT", "Licensed marriage and family therapist (LMFT)"
+    RN = "RN", "Registered nurse (RN)"
+    PSYCHOLOGIST = "PSYD", "Psychologist (PhD/PsyD)"
+    PEER = "PEER", "Certified peer specialist"
+    OTHER = "OTHER", "Other"
+
+
+class Responder(models.Model):
+    """What clinicians and officers have in common."""
+
+    name = models.CharField(max_length=120)
+    languages = models.JSONField(
+        default=list, blank=True, help_text="ISO 639-1 codes of the languages spoken, e.g. ['en', 'es']."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Clinician(Responder):
+    credential = models.CharField(max_length=8, choices=Credential.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="clinician"
+    )
+
+    class Meta(Responder.Meta):
+        pass
+
+
+class Officer(Responder):
+    badge_number = models.CharField(max_length=20)
+    cit_trained = models.BooleanField("CIT-trained", default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="officer"
+    )
+
+    class Meta(Responder.Meta):
+        constraints = [models.UniqueConstraint(fields=["badge_number"], name="officer_badge_number_unique")]
+
+
+class ShiftTemplate(models.Model):
+    """A named daily window (Day 07-15, Night 23-07); an end at or before the start means the next day."""
+
+    name = models.CharField(max_length=40)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["start_time", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="shift_template_name_unique"),
+            models.CheckConstraint(condition=~Q(start_time=F("end_time")), name="shift_template_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class Shift(models.Model):
+    name = models.CharField(max_length=60)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    template = models.ForeignKey(ShiftTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="shift_starts_before_it_ends"),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=F("starts_at") + timedelta(hours=16)), name="shift_at_most_16_hours"
+            ),
+        ]
+        indexes = [
+            # units.selectors.shifts_in_week and the roster page look shifts up by time window.
+            models.Index(fields=["starts_at", "ends_at"], name="shift_window_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+
+class Unit(models.Model):
+    """One clinician and one officer paired for one shift."""
+
+    class Status(models.TextChoices):
+        OFF_DUTY = "off_duty", "Off duty"
+        AVAILABLE = "available", "Available"
+        DISPATCHED = "dispatched", "Dispatched"
+        EN_ROUTE = "en_route", "En route"
+        ON_SCENE = "on_scene", "On scene"
+        TRANSPORTING = "transporting", "Transporting"
+        OUT_OF_SERVICE = "out_of_service", "Out of service"
+
+    call_sign = models.CharField(max_length=16)
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="units")
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="units")
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="units")
+    uniformed = models.BooleanField(default=False)
+
+    # A copy of the shift's window, kept equal to it by units.services. It lets PostgreSQL's
+    # exclusion constraints below, and the dispatcher's eligibility query, read a single row.
+    shift_starts_at = models.DateTimeField(editable=False)
+    shift_ends_at = models.DateTimeField(editable=False)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFF_DUTY)
+    status_changed_at = models.DateTimeField()
+    out_of_service_reason = models.CharField(max_length=200, blank=True)
+
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    location_at = models.DateTimeField(null=True, blank=True)
+
+    # A soft roster rule (rest, weekly hours) broken on purpose, and who decided it.
+    rule_override_reason = models.CharField(max_length=300, blank=True)
+    rule_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule_override_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shift_starts_at", "call_sign", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "call_sign"], name="unit_call_sign_unique_per_shift"),
+            models.CheckConstraint(
+                condition=Q(shift_starts_at__lt=F("shift_ends_at")), name="unit_shift_window_in_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="unit_latitude_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lon__isnull=True) | Q(lon__gte=-180, lon__lte=180), name="unit_longitude_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True, lon__isnull=True, location_at__isnull=True)
+                | Q(lat__isnull=False, lon__isnull=False, location_at__isnull=False),
+                name="unit_location_complete_or_absent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="out_of_service") | Q(out_of_service_reason=""),
+                name="unit_reason_only_when_out_of_service",
+            ),
+            # On PostgreSQL, migration units/0002 adds two exclusion constraints,
+            # unit_clinician_no_overlapping_shifts and unit_officer_no_overlapping_shifts.
+        ]
+        indexes = [
+            # dispatch.selectors.eligible_units: available units whose shift covers now.
+            models.Index(fields=["status", "shift_starts_at", "shift_ends_at"], name="unit_status_window_idx"),
+        ]
+
+    def __str__(self):
+        return self.call_sign
+
+    @property
+    def has_location(self) -> bool:
+        return self.location_at is not None
