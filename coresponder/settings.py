@@ -288,3 +288,33 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- The dispatcher ------------------------------------------------------------------------
+DISPATCH_ETA_ESTIMATOR = os.environ.get("DISPATCH_ETA_ESTIMATOR", "dispatch.eta.StraightLineEstimator")
+DISPATCH_CIRCUITY_FACTOR = env_float("DISPATCH_CIRCUITY_FACTOR", 1.4)
+DISPATCH_URBAN_SPEED_KMH = env_float("DISPATCH_URBAN_SPEED_KMH", 40)
+# A unit whose last fix is older than this ranks after every unit with a fresh one.
+DISPATCH_LOCATION_STALE_AFTER = timedelta(seconds=env_float("DISPATCH_LOCATION_STALE_AFTER_SECONDS", 600))
+# How many of the nearest eligible units (by straight line) the estimator ranks for a call.
+DISPATCH_CANDIDATES = env_int("DISPATCH_CANDIDATES", 10)
+# Queue serving weighs each call's travel time by its priority (1 = emergent).
+DISPATCH_PRIORITY_WEIGHTS = {1: env_float("DISPATCH_WEIGHT_P1", 4), 2: env_float("DISPATCH_WEIGHT_P2", 2), 3: 1.0}
+# The sweeper: how often it runs, and when it re-sends or flags.
+DISPATCH_SWEEP_INTERVAL = env_float("DISPATCH_SWEEP_INTERVAL_SECONDS", 15)
+DISPATCH_RESEND_AFTER = timedelta(seconds=env_float("DISPATCH_RESEND_AFTER_SECONDS", 10))
+DISPATCH_WAIT_ALERT_AFTER = {
+    1: timedelta(seconds=env_float("DISPATCH_WAIT_ALERT_P1_SECONDS", 60)),
+    2: timedelta(seconds=env_float("DISPATCH_WAIT_ALERT_P2_SECONDS", 300)),
+    3: timedelta(seconds=env_float("DISPATCH_WAIT_ALERT_P3_SECONDS", 900)),
+}
+DISPATCH_ACK_ALERT_AFTER = timedelta(seconds=env_float("DISPATCH_ACK_ALERT_SECONDS", 120))
+DISPATCH_SAFETY_CHECK_AFTER = timedelta(seconds=env_float("DISPATCH_SAFETY_CHECK_SECONDS", 1800))
+# Test-only: hold a PostgreSQL advisory lock with this key just before an assignment commits,
+# so the fault tests can kill a worker in the middle of one. Never set in production.
+DISPATCH_TEST_PAUSE_LOCK = env_int("DISPATCH_TEST_PAUSE_LOCK", 0)
+
+CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {
+    "task": "dispatch.tasks.sweep",
+    "schedule": DISPATCH_SWEEP_INTERVAL,
+    "options": {"expires": DISPATCH_SWEEP_INTERVAL},
+}

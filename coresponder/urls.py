@@ -9,6 +9,7 @@ handler500 = "coresponder.views.server_error"
 
 api_v1 = [
     path("", include("units.api_urls")),
+    path("", include("dispatch.api_urls")),
 ]
 
 urlpatterns = [

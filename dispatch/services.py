@@ -1,5 +1,568 @@
-"""Crisis calls: intake, the state machine's one entry point, and assignment (issue 3)."""
+"""Crisis calls: intake, every status change, and the automatic dispatcher.
+
+Read top to bottom:
+
+1. sending work to the Celery workers -- always after commit, never failing the caller;
+2. intake -- a call comes in, once, however often the 911 CAD repeats it;
+3. ``call_transition`` -- the one way a call changes status; every other function here that
+   moves a call goes through ``_move``, its locked core;
+4. manual assignment and reassignment by a dispatcher;
+5. the automatic dispatcher -- one call at a time, and the queue when units free up;
+6. the outcome that closes a call;
+7. the sweeper that recovers lost work and raises alerts.
+
+The invariants (SPEC §3.5): a unit is never on two active calls and a call never on two units
+(database constraints on Assignment and on the call's unit column, with row locks in front);
+no call is lost (intake commits before anything is sent, and the sweeper re-sends what was
+not dispatched); running any task twice changes nothing the second time (each re-reads the
+call under a lock and returns early when there is nothing left to do).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from coresponder.celery import app as celery_app
+from coresponder.errors import ApplicationError, ConflictError
+from coresponder.roles import Role, has_role
+from dispatch import matching, transitions
+from dispatch.models import Assignment, CallAlert, CallEvent, CrisisCall, Outcome
+from dispatch.selectors import eligible_units, queued_calls, rank, ranked_candidates, stale_expression
+from dispatch.transitions import Mover
+from units.models import Unit
+
+logger = logging.getLogger(__name__)
+S = CrisisCall.Status
+SYSTEM_SOURCE = CallEvent.Source.SYSTEM
+
+
+# --- 1. Sending work to the workers -------------------------------------------------------------
+
+
+def _send_after_commit(task_name: str, *args) -> None:
+    """Queue a Celery task once the current transaction commits.
+
+    A broker that is down must never fail the request that stored the call: the failure is
+    logged and the sweeper sends the work again once the broker is back.
+    """
+
+    def send():
+        try:
+            celery_app.send_task(task_name, args=args, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY)
+        except Exception:
+            logger.warning("Could not reach the broker to send %s%s; the sweeper will retry.", task_name, args)
+
+    transaction.on_commit(send, robust=True)
+
+
+def assign_soon(call_id: int) -> None:
+    _send_after_commit("dispatch.tasks.assign_call", call_id)
 
 
 def queue_serve_soon() -> None:
-    """Serve waiting calls after the current transaction commits (the dispatcher lands in issue 3)."""
+    """Units became free: serve waiting calls once the current transaction commits."""
+    _send_after_commit("dispatch.tasks.serve_queue")
+
+
+# --- 2. Intake ----------------------------------------------------------------------------------
+
+
+def call_intake(*, actor=None, source: str = CallEvent.Source.API, **fields) -> tuple[CrisisCall, bool]:
+    """Store a diverted call and start its dispatch. Returns (call, created).
+
+    Idempotent on ``external_id``: a repeat, even a concurrent one, returns the stored call.
+    A call with any safety flag is held for a dispatcher; otherwise the automatic dispatcher
+    is asked to assign it once the call is committed.
+    """
+    external_id = fields.get("external_id") or None
+    fields["external_id"] = external_id
+    if external_id:
+        existing = CrisisCall.objects.filter(external_id=external_id).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            fields.setdefault("received_at", now)
+            call = CrisisCall.objects.create(status=S.RECEIVED, status_changed_at=now, **fields)
+            _record_event(call, "", S.RECEIVED, actor=actor, source=source, note="Call received", at=now)
+            if call.safety_flags:
+                flags = ", ".join(flag.replace("_", " ") for flag in call.safety_flags)
+                _move(
+                    call, S.HELD, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE, note=f"Safety screen: {flags}"
+                )
+            else:
+                assign_soon(call.pk)
+    except IntegrityError:
+        # A concurrent request with the same external_id committed first.
+        existing = CrisisCall.objects.filter(external_id=external_id).first() if external_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return call, True
+
+
+# --- 3. Status changes ----------------------------------------------------------------------------
+
+
+def mover_for(actor, call: CrisisCall) -> Mover | None:
+    """What kind of mover ``actor`` is for ``call``: a dispatcher, a member of its unit, or neither."""
+    if actor is None:
+        return Mover.SYSTEM
+    if has_role(actor, Role.DISPATCHER):
+        return Mover.DISPATCHER
+    if call.unit_id and actor.pk in (call.unit.clinician.user_id, call.unit.officer.user_id):
+        return Mover.MEMBER
+    return None
+
+
+def _lock_call(call_id: int) -> CrisisCall:
+    try:
+        return (
+            CrisisCall.objects.select_for_update(of=("self",))
+            .select_related("unit__clinician", "unit__officer")
+            .get(pk=call_id)
+        )
+    except CrisisCall.DoesNotExist:
+        raise ApplicationError("There is no such call.", code="not_found", status_code=404) from None
+
+
+def call_transition(
+    *, call: CrisisCall, to_status: str, actor=None, source: str = SYSTEM_SOURCE, note: str = ""
+) -> CrisisCall:
+    """Move a call to ``to_status`` if the state machine and the actor's role allow it.
+
+    Refused moves raise ConflictError (409) and change nothing. Moving to the status the call
+    already has changes nothing. Dispatching needs a unit: use ``call_assign``.
+    """
+    with transaction.atomic():
+        call = _lock_call(call.pk)
+        if call.status == to_status:
+            return call
+        _check_move(call, to_status, mover_for(actor, call))
+        if to_status == S.DISPATCHED:
+            raise ConflictError("Choose the unit to send: use assign.", code="unit_required")
+        _move(call, to_status, mover=mover_for(actor, call), actor=actor, source=source, note=note)
+    return call
+
+
+def _check_move(call: CrisisCall, to_status: str, mover: Mover | None) -> None:
+    if to_status not in S.values:
+        raise ApplicationError(f"{to_status!r} is not a call status.", fields={"status": ["Not a call status."]})
+    if not transitions.is_allowed(call.status, to_status):
+        raise ConflictError(
+            f"A call that is {call.get_status_display().lower()} cannot become {S(to_status).label.lower()}.",
+            code="illegal_transition",
+        )
+    if mover is None or not transitions.may_move(mover, call.status, to_status):
+        raise ApplicationError(
+            f"Only a dispatcher may make this call {S(to_status).label.lower()}.",
+            code="permission_denied",
+            status_code=403,
+        )
+
+
+def _move(
+    call: CrisisCall,
+    to_status: str,
+    *,
+    mover: Mover,
+    actor,
+    source: str,
+    note: str = "",
+    unit: Unit | None = None,
+    eta_seconds: float | None = None,
+    now: datetime | None = None,
+) -> None:
+    """The core of every status change, on a call locked by the caller: the unit follows, the
+    milestone is stamped, alerts that no longer apply are cleared, the event is written."""
+    now = now or timezone.now()
+    from_status = call.status
+    assert transitions.may_move(mover, from_status, to_status), (from_status, to_status, mover)
+
+    if to_status == S.DISPATCHED:
+        _engage_unit(call, unit, actor=actor, eta_seconds=eta_seconds, now=now)
+    elif to_status in transitions.WITH_UNIT:
+        Unit.objects.filter(pk=call.unit_id).update(status=to_status, status_changed_at=now)
+    elif from_status in transitions.WITH_UNIT:
+        reason = {
+            S.CLEARED: Assignment.EndReason.CLEARED,
+            S.QUEUED: Assignment.EndReason.REQUEUED,
+            S.CANCELLED: Assignment.EndReason.CANCELLED,
+        }[to_status]
+        _release_unit(call, reason=reason, now=now)
+        if to_status == S.QUEUED:
+            call.unit = None
+    if to_status == S.RECEIVED:  # released from hold: the dispatcher lets a co-responder unit go
+        assign_soon(call.pk)
+    if to_status == S.QUEUED:
+        queue_serve_soon()
+
+    milestone = transitions.MILESTONES.get(to_status)
+    if milestone and getattr(call, milestone) is None:
+        setattr(call, milestone, now)
+    call.status = to_status
+    call.status_changed_at = now
+    call.save()
+    _clear_alerts_not_applying(call, now)
+    _record_event(call, from_status, to_status, actor=actor, source=source, note=note, at=now, unit_id=call.unit_id)
+
+
+def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now) -> None:
+    """Put a unit (locked by the caller) on the call. The Assignment insert comes first: its
+    constraints are the backstop that refuses a unit already on a call."""
+    Assignment.objects.create(
+        call=call,
+        unit=unit,
+        started_at=now,
+        assigned_by=actor,
+        eta_seconds=round(eta_seconds) if eta_seconds is not None else None,
+    )
+    Unit.objects.filter(pk=unit.pk).update(status=Unit.Status.DISPATCHED, status_changed_at=now)
+    call.unit = unit
+
+
+def _release_unit(call: CrisisCall, *, reason: str, now: datetime) -> None:
+    """End the call's active assignment and free its unit: available, or off duty if its shift
+    has ended. Waiting calls are then served."""
+    Assignment.objects.filter(call=call, ended_at__isnull=True).update(ended_at=now, end_reason=reason)
+    unit = Unit.objects.select_for_update().get(pk=call.unit_id)
+    unit.status = Unit.Status.AVAILABLE if now < unit.shift_ends_at else Unit.Status.OFF_DUTY
+    unit.status_changed_at = now
+    unit.save(update_fields=["status", "status_changed_at", "updated_at"])
+    if unit.status == Unit.Status.AVAILABLE:
+        queue_serve_soon()
+
+
+def _record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None) -> None:
+    CallEvent.objects.create(
+        call=call,
+        from_status=from_status,
+        to_status=to_status,
+        at=at,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        source=source,
+        note=note[:500],
+        unit_id=unit_id,
+    )
+
+
+# --- 4. Manual assignment -------------------------------------------------------------------------
+
+
+def call_assign(
+    *, call: CrisisCall, unit: Unit, actor, reason: str = "", source: str = CallEvent.Source.API
+) -> CrisisCall:
+    """A dispatcher sends ``unit`` to ``call``, or moves the call to it from another unit.
+
+    The dispatcher may send any available unit on shift, uniformed or not (that is the point of
+    holding a call for review). A reassignment frees the old unit and needs a reason.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        call = _lock_call(call.pk)
+        if mover_for(actor, call) != Mover.DISPATCHER:
+            raise ApplicationError("Only a dispatcher may assign units.", code="permission_denied", status_code=403)
+        reassigning = call.status in (S.DISPATCHED, S.EN_ROUTE)
+        if call.unit_id == unit.pk and reassigning:
+            return call
+        if not reassigning and call.status not in (S.RECEIVED, S.HELD, S.QUEUED):
+            raise ConflictError(
+                f"A call that is {call.get_status_display().lower()} cannot be assigned a unit.",
+                code="illegal_transition",
+            )
+        if reassigning and not reason:
+            raise ApplicationError("Say why the call is reassigned.", fields={"reason": ["Required to reassign."]})
+        now = timezone.now()
+        new_unit = Unit.objects.select_for_update().get(pk=unit.pk)
+        refusal = _unit_unavailable_reason(new_unit, now)
+        if refusal:
+            raise ConflictError(refusal, code="unit_unavailable", fields={"unit": [refusal]})
+        estimate = rank(
+            [(new_unit.pk, False, new_unit.status_changed_at, new_unit.lat, new_unit.lon)], lat=call.lat, lon=call.lon
+        )
+        eta_seconds = estimate[0].eta_seconds if new_unit.lat is not None else None
+        if reassigning:
+            old_unit = call.unit
+            note = f"Reassigned from {old_unit.call_sign} to {new_unit.call_sign}: {reason}"
+            _release_unit(call, reason=Assignment.EndReason.REASSIGNED, now=now)
+            from_status = call.status
+            _engage_unit(call, new_unit, actor=actor, eta_seconds=eta_seconds, now=now)
+            call.status, call.status_changed_at = S.DISPATCHED, now
+            call.save()
+            _clear_alerts_not_applying(call, now)
+            _record_event(
+                call, from_status, S.DISPATCHED, actor=actor, source=source, note=note, at=now, unit_id=new_unit.pk
+            )
+        else:
+            note = f"Assigned {new_unit.call_sign}" + (f": {reason}" if reason else "")
+            _move(
+                call,
+                S.DISPATCHED,
+                mover=Mover.DISPATCHER,
+                actor=actor,
+                source=source,
+                note=note,
+                unit=new_unit,
+                eta_seconds=eta_seconds,
+                now=now,
+            )
+    return call
+
+
+def _unit_unavailable_reason(unit: Unit, now: datetime) -> str:
+    if unit.status != Unit.Status.AVAILABLE:
+        return f"{unit.call_sign} is {unit.get_status_display().lower()}, not available."
+    if not (unit.shift_starts_at <= now < unit.shift_ends_at):
+        return f"{unit.call_sign} is not on shift now."
+    return ""
+
+
+# --- 5. The automatic dispatcher ----------------------------------------------------------------
+
+
+def _pause_for_fault_tests() -> None:
+    """Test-only: wait on a PostgreSQL advisory lock the fault test holds, so that it can kill
+    this worker with the assignment written but not committed."""
+    key = settings.DISPATCH_TEST_PAUSE_LOCK
+    if key and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _claim_unit(unit_id: int, now: datetime) -> Unit | None:
+    """Lock an eligible unit, skipping it if another worker holds it or it is no longer eligible."""
+    return eligible_units(now).select_for_update(skip_locked=True, of=("self",)).filter(pk=unit_id).first()
+
+
+def call_auto_assign(*, call_id: int, now: datetime | None = None) -> CrisisCall | None:
+    """Send the best eligible unit to a received or queued call (SPEC §3), or queue it.
+
+    Safe to run any number of times, at once or one after another: a call another worker is
+    handling is skipped, a call already dispatched (or held, or closed) is left alone.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = (
+            CrisisCall.objects.select_for_update(skip_locked=True)
+            .filter(pk=call_id, status__in=(S.RECEIVED, S.QUEUED))
+            .first()
+        )
+        if call is None:
+            return None
+        if call.status == S.QUEUED or queued_calls().exclude(pk=call.pk).exists():
+            # Calls wait already: this one joins them, and the queue serves all in order.
+            if call.status == S.RECEIVED:
+                _move(
+                    call,
+                    S.QUEUED,
+                    mover=Mover.SYSTEM,
+                    actor=None,
+                    source=SYSTEM_SOURCE,
+                    note="Calls already waiting",
+                    now=now,
+                )
+            _serve_locked_queue(now)
+            call.refresh_from_db()
+            return call
+        for candidate in ranked_candidates(lat=call.lat, lon=call.lon, now=now):
+            unit = _claim_unit(candidate.unit_id, now)
+            if unit is None:
+                continue
+            try:
+                with transaction.atomic():
+                    _move(
+                        call,
+                        S.DISPATCHED,
+                        mover=Mover.SYSTEM,
+                        actor=None,
+                        source=SYSTEM_SOURCE,
+                        note=_dispatch_note(unit, candidate),
+                        unit=unit,
+                        eta_seconds=candidate.eta_seconds,
+                        now=now,
+                    )
+            except IntegrityError:
+                call.refresh_from_db()
+                continue  # the constraint caught a race this lock did not: try the next unit
+            _pause_for_fault_tests()
+            return call
+        if call.status == S.RECEIVED:
+            _move(
+                call, S.QUEUED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE, note="No eligible unit", now=now
+            )
+    return call
+
+
+def _dispatch_note(unit: Unit, candidate) -> str:
+    minutes = candidate.eta_seconds / 60
+    note = f"Nearest eligible unit {unit.call_sign}, about {minutes:.0f} min away"
+    return note + (" (last location is stale)" if candidate.stale else "")
+
+
+# How many waiting calls and free units one pass of the queue considers.
+QUEUE_BATCH = 100
+QUEUE_UNITS = 300
+
+
+def queue_serve(*, now: datetime | None = None) -> int:
+    """Serve waiting calls with the units free now. Returns how many were dispatched."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _serve_locked_queue(now)
+
+
+def _serve_locked_queue(now: datetime) -> int:
+    calls = list(queued_calls().select_for_update(skip_locked=True)[:QUEUE_BATCH])
+    if not calls:
+        return 0
+    units = list(
+        eligible_units(now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .annotate(stale=stale_expression(now))
+        .order_by("status_changed_at", "pk")[:QUEUE_UNITS]
+    )
+    if not units:
+        return 0
+    served = calls[: len(units)]  # priority, then age, decides who is served
+    rows = [(u.pk, u.stale, u.status_changed_at, u.lat, u.lon) for u in units]
+    costs, candidates = [], []
+    for call in served:
+        by_unit = {c.unit_id: c for c in rank(rows, lat=call.lat, lon=call.lon)}
+        candidates.append(by_unit)
+        weight = settings.DISPATCH_PRIORITY_WEIGHTS.get(call.priority, 1.0)
+        costs.append([weight * by_unit[u.pk].matching_cost for u in units])
+    dispatched = 0
+    for row, column in enumerate(matching.plan(costs)):
+        call, unit = served[row], units[column]
+        candidate = candidates[row][unit.pk]
+        try:
+            with transaction.atomic():
+                _move(
+                    call,
+                    S.DISPATCHED,
+                    mover=Mover.SYSTEM,
+                    actor=None,
+                    source=SYSTEM_SOURCE,
+                    note=_dispatch_note(unit, candidate) + " (from the queue)",
+                    unit=unit,
+                    eta_seconds=candidate.eta_seconds,
+                    now=now,
+                )
+        except IntegrityError:
+            call.refresh_from_db()
+            continue
+        dispatched += 1
+    if dispatched:
+        _pause_for_fault_tests()
+    return dispatched
+
+
+# --- 6. Outcome -------------------------------------------------------------------------------------
+
+
+def call_record_outcome(*, call: CrisisCall, actor, source: str = CallEvent.Source.API, **fields) -> Outcome:
+    """The assigned clinician (or a supervisor) records how a cleared call ended; it closes."""
+    with transaction.atomic():
+        call = _lock_call(call.pk)
+        is_clinician = call.unit_id is not None and actor.pk == call.unit.clinician.user_id
+        if not (is_clinician or has_role(actor, Role.SUPERVISOR)):
+            raise ApplicationError(
+                "Only the unit's clinician or a supervisor may record the outcome.",
+                code="permission_denied",
+                status_code=403,
+            )
+        if call.status != S.CLEARED:
+            raise ConflictError(
+                f"The outcome is recorded once the call is cleared; this call is {call.get_status_display().lower()}.",
+                code="illegal_transition",
+            )
+        if fields.get("disposition") == Outcome.Disposition.ARREST:
+            fields["arrest_made"] = True
+        outcome = Outcome.objects.create(call=call, recorded_by=actor, **fields)
+        _move(
+            call,
+            S.CLOSED,
+            mover=Mover.OUTCOME,
+            actor=actor,
+            source=source,
+            note=f"Outcome: {outcome.get_disposition_display()}",
+        )
+    return outcome
+
+
+# --- 7. The sweeper -----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    resent: list[int] = field(default_factory=list)
+    served: int = 0
+    raised: list[tuple[int, str]] = field(default_factory=list)
+    cleared: int = 0
+
+
+# Which statuses each alert belongs to: leaving them clears the alert at once.
+ALERT_STATUSES = {
+    CallAlert.Kind.WAITING_TOO_LONG: transitions.WAITING,
+    CallAlert.Kind.NOT_ACKNOWLEDGED: frozenset({S.DISPATCHED}),
+    CallAlert.Kind.SAFETY_CHECK_DUE: frozenset({S.ON_SCENE}),
+}
+
+
+def _clear_alerts_not_applying(call: CrisisCall, now: datetime) -> None:
+    stale_kinds = [kind for kind, statuses in ALERT_STATUSES.items() if call.status not in statuses]
+    CallAlert.objects.filter(call=call, cleared_at__isnull=True, kind__in=stale_kinds).update(cleared_at=now)
+
+
+def _alerts_due(now: datetime) -> set[tuple[int, str]]:
+    waiting = Q()
+    for priority, after in settings.DISPATCH_WAIT_ALERT_AFTER.items():
+        waiting |= Q(priority=priority, received_at__lt=now - after)
+    due = {
+        CallAlert.Kind.WAITING_TOO_LONG: CrisisCall.objects.filter(waiting, status__in=transitions.WAITING),
+        CallAlert.Kind.NOT_ACKNOWLEDGED: CrisisCall.objects.filter(
+            status=S.DISPATCHED, status_changed_at__lt=now - settings.DISPATCH_ACK_ALERT_AFTER
+        ),
+        CallAlert.Kind.SAFETY_CHECK_DUE: CrisisCall.objects.filter(
+            status=S.ON_SCENE, status_changed_at__lt=now - settings.DISPATCH_SAFETY_CHECK_AFTER
+        ),
+    }
+    return {(pk, kind) for kind, calls in due.items() for pk in calls.values_list("pk", flat=True)}
+
+
+def sweep(*, now: datetime | None = None) -> SweepReport:
+    """Recover lost work and keep alerts true (SPEC §3.4). Safe with two beats running: the
+    assignment skips calls and units another worker holds, and alerts are unique per kind."""
+    now = now or timezone.now()
+    report = SweepReport()
+    stuck = CrisisCall.objects.filter(status=S.RECEIVED, status_changed_at__lt=now - settings.DISPATCH_RESEND_AFTER)
+    for call_id in stuck.order_by("priority", "received_at").values_list("pk", flat=True):
+        if call_auto_assign(call_id=call_id):
+            report.resent.append(call_id)
+    report.served = queue_serve()
+
+    due = _alerts_due(now)
+    active = set(CallAlert.objects.filter(cleared_at__isnull=True).values_list("call_id", "kind"))
+    new = sorted(due - active)
+    CallAlert.objects.bulk_create(
+        [CallAlert(call_id=pk, kind=kind, raised_at=now) for pk, kind in new], ignore_conflicts=True
+    )
+    report.raised = new
+    for pk, kind in active - due:
+        report.cleared += CallAlert.objects.filter(call_id=pk, kind=kind, cleared_at__isnull=True).update(
+            cleared_at=now
+        )
+    if report.resent or report.served or report.raised:
+        logger.info(
+            "Sweep: re-sent %s, served %s from the queue, raised %s", report.resent, report.served, report.raised
+        )
+    return report

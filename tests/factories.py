@@ -71,3 +71,17 @@ class UnitFactory(factory.django.DjangoModelFactory):
     shift_ends_at = factory.SelfAttribute("shift.ends_at")
     status = Unit.Status.AVAILABLE
     status_changed_at = factory.LazyFunction(timezone.now)
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    """A call stored directly in a given status; tests of intake go through dispatch.services."""
+
+    class Meta:
+        model = "dispatch.CrisisCall"
+
+    external_id = factory.Sequence(lambda n: f"911-{n:06d}")
+    lat = 38.6270
+    lon = -90.1994
+    address = "1200 Market St"
+    nature = "welfare_check"
+    priority = 2

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from units.models import Shift, ShiftTemplate, Unit
-from units.services import local, local_datetime
+from units.services import BUSY_STATUSES, local, local_datetime
 
 
 def week_bounds(week_start: date) -> tuple[datetime, datetime]:
@@ -22,8 +22,9 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def units_with_current_call(queryset: QuerySet[Unit]) -> QuerySet[Unit]:
-    """Units annotated with ``current_call_id``: the call of their active assignment, if any."""
-    return queryset
+    """Units annotated with ``current_call_id``: the call they are on, if any. A unit's busy
+    status mirrors its call's, so the call is the one in a busy status."""
+    return queryset.annotate(current_call_id=Max("calls__pk", filter=Q(calls__status__in=BUSY_STATUSES)))
 
 
 def shifts_in_week(week_start: date) -> QuerySet[Shift]:

@@ -1,0 +1,83 @@
+"""The call's state machine: every allowed move and who may make it. Nothing else is allowed.
+
+    received ──► dispatched | queued | held            (automatic dispatcher)
+    held     ──► received (released) | dispatched (manual) | returned_to_911 | cancelled
+    queued   ──► dispatched | cancelled | returned_to_911
+    dispatched ► en_route | queued (unit declined/reassigned) | cancelled
+    en_route ──► on_scene | cancelled
+    on_scene ──► transporting | cleared
+    transporting ► cleared
+    cleared  ──► closed                                 (outcome recorded)
+    closed, cancelled, returned_to_911: terminal
+
+Who moves a call:
+- SYSTEM: the automatic dispatcher (dispatch, queue, hold);
+- DISPATCHER: any allowed move; hold, cancel and return to 911 are theirs alone;
+- MEMBER: the assigned unit's clinician or officer, through en route, on scene, transporting
+  and cleared;
+- OUTCOME: closing, which only recording the outcome does.
+"""
+
+from enum import StrEnum
+
+from dispatch.models import CrisisCall
+
+S = CrisisCall.Status
+
+
+class Mover(StrEnum):
+    SYSTEM = "system"
+    DISPATCHER = "dispatcher"
+    MEMBER = "member"
+    OUTCOME = "outcome"
+
+
+SYSTEM, DISPATCHER, MEMBER, OUTCOME = Mover.SYSTEM, Mover.DISPATCHER, Mover.MEMBER, Mover.OUTCOME
+
+MOVES: dict[tuple[str, str], frozenset[Mover]] = {
+    (S.RECEIVED, S.DISPATCHED): frozenset({SYSTEM, DISPATCHER}),
+    (S.RECEIVED, S.QUEUED): frozenset({SYSTEM, DISPATCHER}),
+    (S.RECEIVED, S.HELD): frozenset({SYSTEM, DISPATCHER}),
+    (S.HELD, S.RECEIVED): frozenset({DISPATCHER}),
+    (S.HELD, S.DISPATCHED): frozenset({DISPATCHER}),
+    (S.HELD, S.RETURNED_TO_911): frozenset({DISPATCHER}),
+    (S.HELD, S.CANCELLED): frozenset({DISPATCHER}),
+    (S.QUEUED, S.DISPATCHED): frozenset({SYSTEM, DISPATCHER}),
+    (S.QUEUED, S.CANCELLED): frozenset({DISPATCHER}),
+    (S.QUEUED, S.RETURNED_TO_911): frozenset({DISPATCHER}),
+    (S.DISPATCHED, S.EN_ROUTE): frozenset({DISPATCHER, MEMBER}),
+    (S.DISPATCHED, S.QUEUED): frozenset({SYSTEM, DISPATCHER}),
+    (S.DISPATCHED, S.CANCELLED): frozenset({DISPATCHER}),
+    (S.EN_ROUTE, S.ON_SCENE): frozenset({DISPATCHER, MEMBER}),
+    (S.EN_ROUTE, S.CANCELLED): frozenset({DISPATCHER}),
+    (S.ON_SCENE, S.TRANSPORTING): frozenset({DISPATCHER, MEMBER}),
+    (S.ON_SCENE, S.CLEARED): frozenset({DISPATCHER, MEMBER}),
+    (S.TRANSPORTING, S.CLEARED): frozenset({DISPATCHER, MEMBER}),
+    (S.CLEARED, S.CLOSED): frozenset({OUTCOME}),
+}
+
+TERMINAL = frozenset({S.CLOSED, S.CANCELLED, S.RETURNED_TO_911})
+# A unit is on the call in these statuses; the unit's own status mirrors the call's.
+WITH_UNIT = frozenset({S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING})
+WAITING = frozenset({S.RECEIVED, S.QUEUED, S.HELD})
+# The milestone timestamp each status sets on the call, the first time it is reached.
+MILESTONES = {
+    S.DISPATCHED: "dispatched_at",
+    S.EN_ROUTE: "en_route_at",
+    S.ON_SCENE: "on_scene_at",
+    S.CLEARED: "cleared_at",
+    S.CLOSED: "closed_at",
+}
+
+
+def is_allowed(from_status: str, to_status: str) -> bool:
+    return (from_status, to_status) in MOVES
+
+
+def may_move(mover: Mover, from_status: str, to_status: str) -> bool:
+    return mover in MOVES.get((from_status, to_status), frozenset())
+
+
+def next_statuses(from_status: str, mover: Mover) -> list[str]:
+    """The moves ``mover`` may make from ``from_status``, in the table's order (for buttons)."""
+    return [to for (frm, to), movers in MOVES.items() if frm == from_status and mover in movers]

@@ -1,0 +1,125 @@
+"""Which unit the automatic dispatcher sends (SPEC §3.1-3.2)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dispatch.models import CrisisCall
+from dispatch.services import call_auto_assign, call_intake
+from tests.dispatch.conftest import DOWNTOWN
+from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+S = CrisisCall.Status
+
+
+def new_call(**fields):
+    fields = {"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "nature": "welfare_check", "priority": 2, **fields}
+    call, _ = call_intake(**fields)
+    return call
+
+
+def dispatch(call) -> CrisisCall:
+    call_auto_assign(call_id=call.pk)
+    call.refresh_from_db()
+    return call
+
+
+def test_the_nearest_available_unit_is_sent(unit_at):
+    far, near = unit_at(5, call_sign="FAR"), unit_at(1, call_sign="NEAR")
+    call = dispatch(new_call())
+    assert call.status == S.DISPATCHED
+    assert call.unit == near
+    near.refresh_from_db(), far.refresh_from_db()
+    assert (near.status, far.status) == (Unit.Status.DISPATCHED, Unit.Status.AVAILABLE)
+    assert call.dispatched_at is not None
+    assert call.assignments.get().eta_seconds == pytest.approx(1 * 1.4 / 40 * 3600, rel=0.01)
+
+
+def test_the_nearest_uniformed_unit_is_skipped(unit_at):
+    unit_at(0.5, uniformed=True)
+    plain = unit_at(3)
+    assert dispatch(new_call()).unit == plain
+
+
+def test_an_out_of_service_unit_is_skipped(unit_at):
+    unit_at(0.5, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal")
+    ready = unit_at(3)
+    assert dispatch(new_call()).unit == ready
+
+
+def test_a_unit_whose_shift_has_ended_is_skipped_even_if_marked_available(unit_at):
+    ended = ShiftFactory(starts_at=timezone.now() - timedelta(hours=9))
+    unit_at(0.5, shift=ended)
+    on_shift = unit_at(3)
+    assert dispatch(new_call()).unit == on_shift
+
+
+def test_a_unit_with_an_inactive_member_is_skipped(unit_at):
+    unit_at(0.5, clinician=ClinicianFactory(active=False))
+    unit_at(0.7, officer=OfficerFactory(active=False))
+    whole = unit_at(3)
+    assert dispatch(new_call()).unit == whole
+
+
+def test_a_stale_location_ranks_after_every_fresh_one(unit_at):
+    stale = unit_at(0.2)
+    Unit.objects.filter(pk=stale.pk).update(location_at=timezone.now() - timedelta(hours=1))
+    fresh_but_far = unit_at(8)
+    assert dispatch(new_call()).unit == fresh_but_far
+    assert dispatch(new_call()).unit == stale, "with no fresh unit left, the stale one goes"
+
+
+def test_a_unit_that_never_reported_a_location_goes_last(unit_at):
+    unknown = unit_at(None)
+    stale = unit_at(0.2)
+    Unit.objects.filter(pk=stale.pk).update(location_at=timezone.now() - timedelta(hours=1))
+    assert dispatch(new_call()).unit == stale
+    assert dispatch(new_call()).unit == unknown
+
+
+def test_a_tie_goes_to_the_unit_available_longest(unit_at):
+    now = timezone.now()
+    recent = unit_at(2, status_changed_at=now - timedelta(minutes=1))
+    longest = unit_at(2, status_changed_at=now - timedelta(minutes=30))
+    assert dispatch(new_call()).unit == longest
+    assert dispatch(new_call()).unit == recent
+
+
+def test_with_no_eligible_unit_the_call_is_queued(unit_at):
+    unit_at(1, uniformed=True)
+    call = dispatch(new_call())
+    assert call.status == S.QUEUED
+    assert call.unit is None
+    assert call.events.last().note == "No eligible unit"
+
+
+def test_a_call_with_a_safety_flag_is_held_and_never_sent_automatically(unit_at):
+    unit_at(1)
+    call = new_call(weapons=True)
+    assert call.status == S.HELD
+    assert call.events.last().note == "Safety screen: weapons"
+    assert dispatch(call).status == S.HELD
+
+
+def test_queued_calls_are_served_by_priority_then_age_when_a_unit_frees_up(unit_at):
+    from dispatch.services import queue_serve
+
+    busy = unit_at(1, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal")
+    old_routine = dispatch(new_call(priority=3, received_at=timezone.now() - timedelta(minutes=9)))
+    old_urgent = dispatch(new_call(priority=2, received_at=timezone.now() - timedelta(minutes=5)))
+    new_urgent = dispatch(new_call(priority=2))
+    emergent = dispatch(new_call(priority=1))
+    assert {c.status for c in (old_routine, old_urgent, new_urgent, emergent)} == {S.QUEUED}
+
+    served = []
+    for _ in range(4):
+        Unit.objects.filter(pk=busy.pk).update(status=Unit.Status.AVAILABLE, out_of_service_reason="")
+        queue_serve()
+        call = CrisisCall.objects.get(status=S.DISPATCHED)
+        served.append(call)
+        CrisisCall.objects.filter(pk=call.pk).update(status=S.CLOSED)
+        call.assignments.update(ended_at=timezone.now())
+    assert served == [emergent, old_urgent, new_urgent, old_routine]
