@@ -180,7 +180,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(self._show(call), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _show(self, call: CrisisCall) -> dict:
-        fresh = CrisisCall.objects.select_related("unit__clinician", "outcome").prefetch_related("alerts").get(pk=call.pk)
+        fresh = (
+            CrisisCall.objects.select_related("unit__clinician", "outcome").prefetch_related("alerts").get(pk=call.pk)
+        )
         return CallSerializer(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(request=TransitionSerializer, responses={200: CallSerializer})

@@ -161,6 +161,8 @@ def _check_move(call: CrisisCall, to_status: str, mover: Mover | None) -> None:
             f"A call that is {call.get_status_display().lower()} cannot become {S(to_status).label.lower()}.",
             code="illegal_transition",
         )
+    if transitions.may_move(Mover.OUTCOME, call.status, to_status):
+        raise ConflictError("A cleared call is closed by recording its outcome.", code="outcome_required")
     if mover is None or not transitions.may_move(mover, call.status, to_status):
         raise ApplicationError(
             f"Only a dispatcher may make this call {S(to_status).label.lower()}.",

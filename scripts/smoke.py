@@ -75,7 +75,7 @@ def main() -> None:
         if "Roster" not in roster or "CR-11" not in roster:
             fail("the roster page did not show the demo roster", log)
         print("roster page: shows the demo roster")
-        extra_checks(opener, base, log)
+        extra_checks(opener, base, log, env)
     finally:
         os.killpg(stack.pid, signal.SIGINT)  # what Ctrl-C does
         try:
@@ -89,8 +89,27 @@ def main() -> None:
     print(f"stopped cleanly on Ctrl-C; smoke test passed in {time.monotonic() - started:.1f} s")
 
 
-def extra_checks(opener, base, log) -> None:
-    """Checks added as the product grows (the dispatcher adds "post a call, see it dispatched")."""
+def extra_checks(opener, base, log, env) -> None:
+    """A diverted call posted by the 911 CAD is dispatched by the worker."""
+    import json
+
+    token = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "issue_token", "smoke-cad", "--role", "intake"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    body = {"external_id": "SMOKE-1", "lat": 38.6270, "lon": -90.1994, "nature": "welfare_check", "priority": 1}
+    posted = time.monotonic()
+    request = urllib.request.Request(f"{base}/api/v1/calls/", data=json.dumps(body).encode(), headers=headers)
+    call = json.load(urllib.request.urlopen(request, timeout=10))
+    while time.monotonic() - posted < 30:
+        request = urllib.request.Request(f"{base}/api/v1/calls/{call['id']}/", headers=headers)
+        call = json.load(urllib.request.urlopen(request, timeout=10))
+        if call["status"] == "dispatched":
+            print(f"call posted and dispatched to unit {call['unit']} in {time.monotonic() - posted:.2f} s")
+            return
+        time.sleep(0.1)
+    fail(f"the call was not dispatched within 30 s (status {call['status']})", log)
 
 
 if __name__ == "__main__":

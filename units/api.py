@@ -268,7 +268,8 @@ class UnitViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return units_with_current_call(Unit.objects.select_related("clinician", "officer", "shift"))
+        units = Unit.objects.select_related("clinician", "officer", "shift")
+        return units_with_current_call(units).order_by("shift_starts_at", "call_sign", "pk")
 
     def get_permissions(self):
         if self.action in ("location", "status_change"):

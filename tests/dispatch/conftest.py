@@ -29,3 +29,29 @@ def unit_at():
         return UnitFactory(**location, **fields)
 
     return make
+
+
+@pytest.fixture
+def call_in(unit_at):
+    """``call_in(status, unit=None)``: a call stored in ``status``, with a unit on it where the
+    status has one (and the unit's status following it)."""
+    from dispatch import transitions
+    from dispatch.models import Assignment, CrisisCall
+    from tests.factories import CallFactory
+
+    def make(status, unit=None, **fields):
+        now = timezone.now()
+        fields.setdefault("status_changed_at", now)
+        call = CallFactory(status=status, **fields)
+        if status in transitions.WITH_UNIT or status in (CrisisCall.Status.CLEARED, CrisisCall.Status.CLOSED):
+            unit = unit or unit_at(1)
+            active = status in transitions.WITH_UNIT
+            Assignment.objects.create(call=call, unit=unit, started_at=now, ended_at=None if active else now)
+            if active:
+                Unit.objects.filter(pk=unit.pk).update(status=status)
+            call.unit = unit
+            call.dispatched_at = now
+            call.save()
+        return call
+
+    return make

@@ -1,0 +1,102 @@
+"""Serving several waiting calls with several free units: never worse than greedy."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dispatch import matching
+from dispatch.models import CrisisCall
+from dispatch.services import call_auto_assign, call_intake, queue_serve
+from tests.dispatch.conftest import DOWNTOWN, north_of
+from units.models import Unit
+
+S = CrisisCall.Status
+
+costs = st.integers(min_value=1, max_value=6).flatmap(
+    lambda rows: st.integers(min_value=rows, max_value=7).flatmap(
+        lambda cols: st.lists(
+            st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=cols, max_size=cols),
+            min_size=rows,
+            max_size=rows,
+        )
+    )
+)
+
+
+@given(costs)
+@settings(max_examples=300, deadline=None)
+def test_the_plan_is_a_matching_never_worse_than_greedy(cost):
+    plan = matching.plan(cost)
+    assert len(set(plan)) == len(plan) == len(cost), "each call gets its own unit"
+    assert matching.total(cost, plan) <= matching.total(cost, matching.greedy(cost)) + 1e-6
+
+
+@given(costs)
+@settings(max_examples=200, deadline=None)
+def test_the_hungarian_answer_is_the_true_minimum(cost):
+    from itertools import permutations
+
+    best = min(sum(cost[i][j] for i, j in enumerate(p)) for p in permutations(range(len(cost[0])), len(cost)))
+    assert matching.total(cost, matching.hungarian(cost)) == pytest.approx(best, abs=1e-6)
+
+
+@pytest.mark.django_db
+def test_two_calls_and_two_units_freed_at_once_are_matched_better_than_greedy(unit_at):
+    """Greedy gives the first call the unit nearest to it, leaving the second call the far one.
+
+    Call A (older) is 1 km north, call B 3 km north. Unit X is 2 km north, unit Y 6 km south.
+    Greedy: A takes X (1 km), B gets Y (9 km): 10 km. Optimal: A takes Y (7 km), B takes X (1 km): 8 km.
+    """
+    x = unit_at(2, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal", call_sign="X")
+    y = unit_at(-6, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal", call_sign="Y")
+    now = timezone.now()
+    calls = []
+    for km, age in ((1, 5), (3, 1)):
+        lat, lon = north_of(DOWNTOWN, km)
+        call, _ = call_intake(
+            lat=lat, lon=lon, nature="psychosis", priority=2, received_at=now - timedelta(minutes=age)
+        )
+        call_auto_assign(call_id=call.pk)
+        calls.append(call)
+    assert set(CrisisCall.objects.values_list("status", flat=True)) == {S.QUEUED}
+    Unit.objects.filter(pk__in=[x.pk, y.pk]).update(status=Unit.Status.AVAILABLE, out_of_service_reason="")
+
+    assert queue_serve() == 2
+
+    a, b = (CrisisCall.objects.get(pk=c.pk) for c in calls)
+    assert (a.unit.call_sign, b.unit.call_sign) == ("Y", "X")
+    total_km = sum(c.assignments.get().eta_seconds for c in (a, b)) / 3600 * 40 / 1.4
+    assert total_km == pytest.approx(8, abs=0.05), "greedy would have sent 10 km in all"
+
+
+@pytest.mark.django_db
+def test_an_emergent_call_is_served_before_older_routine_calls_when_one_unit_frees(unit_at):
+    unit = unit_at(10, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal")
+    now = timezone.now()
+    routine, _ = call_intake(
+        lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=3, received_at=now - timedelta(hours=1)
+    )
+    lat, lon = north_of(DOWNTOWN, 20)
+    emergent, _ = call_intake(lat=lat, lon=lon, nature="suicidal_ideation", priority=1)
+    for call in (routine, emergent):
+        call_auto_assign(call_id=call.pk)
+    Unit.objects.filter(pk=unit.pk).update(status=Unit.Status.AVAILABLE, out_of_service_reason="")
+    queue_serve()
+    emergent.refresh_from_db(), routine.refresh_from_db()
+    assert (emergent.status, routine.status) == (S.DISPATCHED, S.QUEUED)
+
+
+@pytest.mark.django_db
+def test_a_new_call_does_not_jump_a_queue_of_older_calls(unit_at):
+    """A unit freed while calls wait goes to the queue, not to a call that just came in."""
+    unit = unit_at(1, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal")
+    waiting, _ = call_intake(lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=2)
+    call_auto_assign(call_id=waiting.pk)
+    Unit.objects.filter(pk=unit.pk).update(status=Unit.Status.AVAILABLE, out_of_service_reason="")
+    newcomer, _ = call_intake(lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=2)
+    call_auto_assign(call_id=newcomer.pk)
+    waiting.refresh_from_db(), newcomer.refresh_from_db()
+    assert (waiting.status, newcomer.status) == (S.DISPATCHED, S.QUEUED)

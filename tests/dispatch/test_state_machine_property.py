@@ -1,0 +1,159 @@
+"""A hypothesis stateful test of calls and units: random intake, availability changes,
+assignment (and redelivery of it), manual moves, reassignment, cancellation, outcomes and
+sweeps, with the dispatcher's invariants checked after every step."""
+
+import contextlib
+import itertools
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from coresponder.errors import ApplicationError
+from dispatch import transitions
+from dispatch.models import Assignment, CallEvent, CrisisCall
+from dispatch.services import (
+    call_assign,
+    call_auto_assign,
+    call_intake,
+    call_record_outcome,
+    call_transition,
+    queue_serve,
+    sweep,
+)
+from tests.dispatch.conftest import DOWNTOWN, north_of
+from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
+from units.models import Unit
+from units.services import BUSY_STATUSES, unit_set_status
+
+S = CrisisCall.Status
+
+
+class Dispatching(RuleBasedStateMachine):
+    @initialize()
+    def roster(self):
+        CrisisCall.objects.all().delete()
+        Unit.objects.all().delete()
+        self.dispatcher = UserFactory(username="sm-dispatcher", role="dispatcher")
+        self.supervisor = UserFactory(username="sm-supervisor", role="supervisor")
+        shift = ShiftFactory()
+        now = timezone.now()
+        self.units = []
+        for i, km in enumerate((0.5, 2, 4)):
+            lat, lon = north_of(DOWNTOWN, km)
+            self.units.append(
+                UnitFactory(
+                    shift=shift,
+                    clinician=ClinicianFactory(),
+                    officer=OfficerFactory(),
+                    lat=lat,
+                    lon=lon,
+                    location_at=now,
+                    uniformed=(i == 2),
+                    call_sign=f"SM-{i}",
+                )
+            )
+        self.calls: list[int] = []
+
+    def call_id(self, index: int):
+        return self.calls[index % len(self.calls)] if self.calls else None
+
+    @rule(priority=st.integers(1, 3), km=st.floats(-5, 5), flagged=st.booleans(), repeat=st.booleans())
+    def intake(self, priority, km, flagged, repeat):
+        lat, lon = north_of(DOWNTOWN, km)
+        external_id = f"sm-{len(self.calls) - (1 if repeat and self.calls else 0)}"
+        call, created = call_intake(
+            external_id=external_id, lat=lat, lon=lon, nature="other", priority=priority, weapons=flagged
+        )
+        if created:
+            self.calls.append(call.pk)
+
+    @rule(index=st.integers(0, 50), times=st.integers(1, 3))
+    def assign_automatically(self, index, times):
+        if (pk := self.call_id(index)) is not None:
+            for _ in range(times):  # redelivered messages
+                call_auto_assign(call_id=pk)
+
+    @rule()
+    def serve(self):
+        queue_serve()
+
+    @rule()
+    def sweep_now(self):
+        sweep()
+
+    @rule(index=st.integers(0, 50), to=st.sampled_from(S.values))
+    def dispatcher_moves(self, index, to):
+        if (pk := self.call_id(index)) is None:
+            return
+        call = CrisisCall.objects.get(pk=pk)
+        try:
+            call_transition(call=call, to_status=to, actor=self.dispatcher, note="sm")
+        except ApplicationError:
+            assert CrisisCall.objects.get(pk=pk).status == call.status, "a refused move changes nothing"
+
+    @rule(index=st.integers(0, 50), unit=st.integers(0, 2))
+    def dispatcher_assigns(self, index, unit):
+        if (pk := self.call_id(index)) is None:
+            return
+        with contextlib.suppress(ApplicationError):
+            call_assign(call=CrisisCall.objects.get(pk=pk), unit=self.units[unit], actor=self.dispatcher, reason="sm")
+
+    @rule(unit=st.integers(0, 2), available=st.booleans())
+    def unit_status(self, unit, available):
+        with contextlib.suppress(ApplicationError):
+            unit_set_status(unit=self.units[unit], status="available" if available else "out_of_service", reason="meal")
+
+    @rule(index=st.integers(0, 50))
+    def record_outcome(self, index):
+        if (pk := self.call_id(index)) is None:
+            return
+        with contextlib.suppress(ApplicationError):
+            call_record_outcome(call=CrisisCall.objects.get(pk=pk), actor=self.supervisor, disposition="referred")
+
+    @invariant()
+    def no_unit_on_two_calls_and_no_call_on_two_units(self):
+        active = list(Assignment.objects.filter(ended_at__isnull=True).values_list("call_id", "unit_id"))
+        assert max(Counter(u for _, u in active).values(), default=0) <= 1
+        assert max(Counter(c for c, _ in active).values(), default=0) <= 1
+
+    @invariant()
+    def units_follow_their_calls(self):
+        on_call = dict(Assignment.objects.filter(ended_at__isnull=True).values_list("unit_id", "call_id"))
+        for unit in Unit.objects.all():
+            if unit.pk in on_call:
+                call = CrisisCall.objects.get(pk=on_call[unit.pk])
+                assert call.status in transitions.WITH_UNIT and call.unit_id == unit.pk
+                assert unit.status == call.status
+            else:
+                assert unit.status not in BUSY_STATUSES
+
+    @invariant()
+    def every_call_is_accounted_for_and_its_history_is_a_chain(self):
+        for call in CrisisCall.objects.all():
+            if call.status in transitions.WITH_UNIT:
+                assert Assignment.objects.filter(call=call, ended_at__isnull=True).exists()
+            if call.status in (S.QUEUED, S.RECEIVED, S.HELD):
+                assert call.unit_id is None
+            events = list(CallEvent.objects.filter(call=call).values_list("from_status", "to_status"))
+            assert events[0] == ("", S.RECEIVED)
+            for (_, previous_to), (following_from, _) in itertools.pairwise(events):
+                assert following_from == previous_to
+            assert events[-1][1] == call.status
+            if call.weapons and call.status != S.RECEIVED:
+                assert ("received", "held") in events, "a flagged call is held before anything else"
+
+
+@pytest.mark.django_db
+def test_the_dispatchers_invariants_hold_under_random_operations():
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(
+        Dispatching,
+        settings=settings(
+            max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )
