@@ -318,3 +318,7 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {
     "schedule": DISPATCH_SWEEP_INTERVAL,
     "options": {"expires": DISPATCH_SWEEP_INTERVAL},
 }
+# The board's timers turn amber at this share of the red threshold (the alert thresholds).
+DISPATCH_BOARD_AMBER_SHARE = env_float("DISPATCH_BOARD_AMBER_SHARE", 0.5)
+# Map tiles for the board ({z}/{x}/{y}); empty for none. The map shows markers either way.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coresponder import health, views
+from coresponder.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 handler404 = "coresponder.views.not_found"
 handler500 = "coresponder.views.server_error"
@@ -21,4 +24,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("units.urls")),
+    path("", include("dispatch.urls")),
 ]

@@ -8,8 +8,10 @@ from coresponder.roles import Role, user_roles
 
 # Where each role starts its day, most specific first.
 LANDING_PAGES = [
+    (Role.DISPATCHER, "board"),
     (Role.SUPERVISOR, "roster"),
-    (Role.DISPATCHER, "roster"),
+    (Role.CLINICIAN, "my-unit"),
+    (Role.OFFICER, "my-unit"),
 ]
 
 

@@ -1,10 +1,14 @@
 import os
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coresponder.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UnitFactory, UserFactory
+from tests.places import DOWNTOWN, north_of
+from units.models import Unit
 
 # Playwright's sync API runs an event loop in this thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -31,3 +35,46 @@ def api(users):
         return client
 
     return client_for
+
+
+@pytest.fixture
+def unit_at():
+    """``unit_at(km_north_of_downtown, **fields)``: an available unit with a fresh fix there."""
+
+    def make(km: float | None, **fields):
+        now = timezone.now()
+        location = {}
+        if km is not None:
+            lat, lon = north_of(DOWNTOWN, km)
+            location = {"lat": lat, "lon": lon, "location_at": now - timedelta(seconds=5)}
+        fields.setdefault("status", Unit.Status.AVAILABLE)
+        fields.setdefault("status_changed_at", now - timedelta(minutes=10))
+        return UnitFactory(**location, **fields)
+
+    return make
+
+
+@pytest.fixture
+def call_in(unit_at):
+    """``call_in(status, unit=None)``: a call stored in ``status``, with a unit on it where the
+    status has one (and the unit's status following it)."""
+    from dispatch import transitions
+    from dispatch.models import Assignment, CrisisCall
+    from tests.factories import CallFactory
+
+    def make(status, unit=None, **fields):
+        now = timezone.now()
+        fields.setdefault("status_changed_at", now)
+        call = CallFactory(status=status, **fields)
+        if status in transitions.WITH_UNIT or status in (CrisisCall.Status.CLEARED, CrisisCall.Status.CLOSED):
+            unit = unit or unit_at(1)
+            active = status in transitions.WITH_UNIT
+            Assignment.objects.create(call=call, unit=unit, started_at=now, ended_at=None if active else now)
+            if active:
+                Unit.objects.filter(pk=unit.pk).update(status=status)
+            call.unit = unit
+            call.dispatched_at = now
+            call.save()
+        return call
+
+    return make

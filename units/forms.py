@@ -1,9 +1,10 @@
 from django import forms
 
+from coresponder.forms import ApplicationErrorMixin
 from units.models import Clinician, Officer, Shift
 
 
-class UnitPairForm(forms.Form):
+class UnitPairForm(ApplicationErrorMixin, forms.Form):
     """Pair a clinician and an officer into a unit for one shift of the week shown."""
 
     shift = forms.ModelChoiceField(queryset=Shift.objects.none())
@@ -24,14 +25,3 @@ class UnitPairForm(forms.Form):
         self.fields["shift"].label_from_instance = lambda shift: shift.name
         self.fields["officer"].label_from_instance = lambda officer: f"{officer.name} (#{officer.badge_number})"
         self.fields["clinician"].label_from_instance = lambda clinician: f"{clinician.name}, {clinician.credential}"
-
-    def add_application_error(self, error) -> None:
-        """Show a service's refusal next to the fields it names, in the same words."""
-        placed = False
-        for name, sentences in error.fields.items():
-            if name in self.fields:
-                for sentence in sentences:
-                    self.add_error(name, sentence)
-                placed = True
-        if not placed:
-            self.add_error(None, error.detail)

@@ -43,10 +43,32 @@ def screenshot(page, request):
 
 @pytest.fixture
 def log_in(page, live_server):
-    def as_user(username: str, password: str = "pass-word-123"):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
+    """``log_in("dispatcher")`` on the test's page, or ``log_in("clinician", on=other_page)``."""
+
+    def as_user(username: str, password: str = "pass-word-123", on=None):
+        target = on or page
+        target.goto(f"{live_server.url}/accounts/login/")
+        target.get_by_label("Username").fill(username)
+        target.get_by_label("Password").fill(password)
+        target.get_by_role("button", name="Log in").click()
 
     return as_user
+
+
+@pytest.fixture
+def shoot(request):
+    """``shoot(any_page, "name")`` saves a screenshot of a page other than the test's own."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(target, name: str) -> Path:
+        path = SCREENSHOTS / f"{request.node.name}-{name}.png"
+        target.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def no_map_tiles(settings):
+    """Tests have no network: the board's map shows markers without tiles."""
+    settings.MAP_TILE_URL = ""

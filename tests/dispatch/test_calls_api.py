@@ -3,8 +3,8 @@
 import pytest
 
 from dispatch.models import CrisisCall
-from tests.dispatch.conftest import DOWNTOWN
 from tests.factories import ClinicianFactory, OfficerFactory
+from tests.places import DOWNTOWN
 
 pytestmark = pytest.mark.django_db
 S = CrisisCall.Status

@@ -10,7 +10,7 @@ from django.db import connection, connections
 
 from dispatch.models import Assignment, CallEvent, CrisisCall
 from dispatch.services import call_auto_assign, call_intake, queue_serve
-from tests.dispatch.conftest import DOWNTOWN, north_of
+from tests.places import DOWNTOWN, north_of
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dispatch import matching
 from dispatch.models import CrisisCall
 from dispatch.services import call_auto_assign, call_intake, queue_serve
-from tests.dispatch.conftest import DOWNTOWN, north_of
+from tests.places import DOWNTOWN, north_of
 from units.models import Unit
 
 S = CrisisCall.Status

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from dispatch.models import CrisisCall
 from dispatch.services import call_auto_assign, call_intake
-from tests.dispatch.conftest import DOWNTOWN
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory
+from tests.places import DOWNTOWN
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db

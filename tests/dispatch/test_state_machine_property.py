@@ -24,8 +24,8 @@ from dispatch.services import (
     queue_serve,
     sweep,
 )
-from tests.dispatch.conftest import DOWNTOWN, north_of
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
+from tests.places import DOWNTOWN, north_of
 from units.models import Unit
 from units.services import BUSY_STATUSES, unit_set_status
 

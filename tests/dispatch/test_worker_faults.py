@@ -13,8 +13,8 @@ from rest_framework.authtoken.models import Token
 
 from dispatch.models import Assignment, CallEvent, CrisisCall
 from dispatch.services import call_intake
-from tests.dispatch.conftest import DOWNTOWN
 from tests.factories import UserFactory
+from tests.places import DOWNTOWN
 from tests.processes import RedisServer, free_port, process_env, running, start_web, start_worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,0 +1,44 @@
+from django import forms
+
+from coresponder.forms import ApplicationErrorMixin
+from dispatch.models import CrisisCall, Outcome
+from units.models import Unit
+
+
+class NewCallForm(ApplicationErrorMixin, forms.ModelForm):
+    """A call phoned in to the dispatcher, with the safety screen."""
+
+    lat = forms.FloatField(min_value=-90, max_value=90, label="Latitude", help_text="Click the map to fill in.")
+    lon = forms.FloatField(min_value=-180, max_value=180, label="Longitude")
+
+    class Meta:
+        model = CrisisCall
+        fields = ["address", "lat", "lon", "nature", "priority", "weapons", "violence", "medical_emergency",
+                  "language", "caller_name", "callback_number", "notes"]  # fmt: skip
+        labels = {"weapons": "Weapons involved", "violence": "Violence", "medical_emergency": "Medical emergency"}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class CallMoveForm(forms.Form):
+    status = forms.ChoiceField(choices=CrisisCall.Status.choices)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class AssignForm(ApplicationErrorMixin, forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.all())
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class UnitStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(Unit.Status.AVAILABLE, "Available"), (Unit.Status.OUT_OF_SERVICE, "Out of service")]
+    )
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class OutcomeForm(ApplicationErrorMixin, forms.ModelForm):
+    class Meta:
+        model = Outcome
+        fields = ["disposition", "referral", "arrest_made", "force_used", "follow_up_needed", "narrative"]
+        labels = {"referral": "Referred to", "narrative": "Narrative (clinical; seen by you and supervisors only)"}
+        widgets = {"narrative": forms.Textarea(attrs={"rows": 4})}

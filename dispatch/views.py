@@ -1,0 +1,310 @@
+"""The dispatcher's board and the unit's phone page.
+
+Views parse, authorise by role and render; ``dispatch.services`` decides. Each page works as
+plain HTML forms; htmx makes it live (polling panels, actions without a reload).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from coresponder.errors import ApplicationError
+from coresponder.roles import Role, has_role
+from coresponder.web import role_required
+from dispatch import selectors, services, transitions
+from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, OutcomeForm, UnitStatusForm
+from dispatch.models import CallEvent, CrisisCall
+from units import services as unit_services
+from units.models import Unit
+
+WEB = CallEvent.Source.WEB
+BOARD_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
+MEMBER_ROLES = (Role.CLINICIAN, Role.OFFICER)
+# Words on the buttons for each move a dispatcher or member can make.
+MOVE_LABELS = {
+    CrisisCall.Status.RECEIVED: "Release",
+    CrisisCall.Status.HELD: "Hold",
+    CrisisCall.Status.QUEUED: "Back to queue",
+    CrisisCall.Status.EN_ROUTE: "En route",
+    CrisisCall.Status.ON_SCENE: "On scene",
+    CrisisCall.Status.TRANSPORTING: "Transporting",
+    CrisisCall.Status.CLEARED: "Clear",
+    CrisisCall.Status.CANCELLED: "Cancel",
+    CrisisCall.Status.RETURNED_TO_911: "Return to 911",
+}
+REASSIGNABLE = (CrisisCall.Status.DISPATCHED, CrisisCall.Status.EN_ROUTE)
+ASSIGNABLE = (*transitions.WAITING, *REASSIGNABLE)
+CONFIRM = {CrisisCall.Status.CANCELLED, CrisisCall.Status.RETURNED_TO_911, CrisisCall.Status.QUEUED}
+
+
+def timer_thresholds(call: CrisisCall) -> tuple[int | None, int | None]:
+    """Seconds in the current status at which the board's timer turns amber and red."""
+    if call.status in transitions.WAITING:
+        red = settings.DISPATCH_WAIT_ALERT_AFTER[call.priority]
+    elif call.status == CrisisCall.Status.DISPATCHED:
+        red = settings.DISPATCH_ACK_ALERT_AFTER
+    elif call.status == CrisisCall.Status.ON_SCENE:
+        red = settings.DISPATCH_SAFETY_CHECK_AFTER
+    else:
+        return None, None
+    return int(red.total_seconds() * settings.DISPATCH_BOARD_AMBER_SHARE), int(red.total_seconds())
+
+
+def board_row(call: CrisisCall, *, can_act: bool) -> dict:
+    amber, red = timer_thresholds(call)
+    moves = transitions.next_statuses(call.status, transitions.DISPATCHER) if can_act else []
+    return {
+        "call": call,
+        # Waiting calls are timed from receipt, others from their last change.
+        "since": call.received_at if call.status in transitions.WAITING else call.status_changed_at,
+        "amber": amber,
+        "red": red,
+        "alerts": [a for a in call.alerts.all() if a.cleared_at is None],
+        "moves": [
+            {"status": s, "label": MOVE_LABELS[s], "confirm": s in CONFIRM}
+            for s in moves
+            if s in MOVE_LABELS and s != CrisisCall.Status.DISPATCHED
+        ],
+        "can_assign": can_act and call.status in ASSIGNABLE,
+        "reassigning": call.status in REASSIGNABLE,
+    }
+
+
+def board_context(request) -> dict:
+    now = timezone.now()
+    can_act = has_role(request.user, Role.DISPATCHER)
+    rows = [board_row(call, can_act=can_act) for call in selectors.board_calls()]
+    units = list(selectors.board_units(now))
+    stale_after = settings.DISPATCH_LOCATION_STALE_AFTER
+    for unit in units:
+        unit.location_stale = unit.location_at is None or now - unit.location_at > stale_after
+    return {
+        "rows": rows,
+        "waiting": sum(1 for r in rows if r["call"].status in transitions.WAITING),
+        "active": sum(1 for r in rows if r["call"].status not in transitions.WAITING),
+        "units": units,
+        "available": sum(1 for u in units if u.status == Unit.Status.AVAILABLE and not u.uniformed),
+        "can_act": can_act,
+        "now": now,
+    }
+
+
+@role_required(*BOARD_ROLES)
+def board(request):
+    context = board_context(request)
+    context["new_call_form"] = NewCallForm()
+    context["tile_url"] = settings.MAP_TILE_URL
+    return render(request, "dispatch/board.html", context)
+
+
+@require_GET
+@role_required(*BOARD_ROLES)
+def board_panels(request):
+    return render(request, "dispatch/_board_panels.html", board_context(request))
+
+
+@require_GET
+@role_required(*BOARD_ROLES)
+def board_map(request):
+    """Markers for the map: units on shift with a location, and open calls."""
+    context = board_context(request)
+    units = [
+        {"id": u.pk, "call_sign": u.call_sign, "status": u.status, "lat": u.lat, "lon": u.lon, "uniformed": u.uniformed}
+        for u in context["units"]
+        if u.lat is not None
+    ]
+    calls = [
+        {"id": r["call"].pk, "lat": r["call"].lat, "lon": r["call"].lon, "priority": r["call"].priority,
+         "status": r["call"].status, "address": r["call"].address, "nature": r["call"].get_nature_display()}
+        for r in context["rows"]
+    ]  # fmt: skip
+    return JsonResponse({"units": units, "calls": calls})
+
+
+def _after_board_action(request, error: ApplicationError | None = None, success: str = ""):
+    if error is not None:
+        messages.error(request, error.detail)
+    elif success:
+        messages.success(request, success)
+    if request.htmx:
+        return render(request, "dispatch/_board_panels.html", board_context(request))
+    return redirect("board")
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def board_new_call(request):
+    form = NewCallForm(request.POST)
+    if not form.is_valid():
+        context = board_context(request) | {"new_call_form": form, "tile_url": settings.MAP_TILE_URL}
+        return render(request, "dispatch/board.html", context, status=400)
+    call, _ = services.call_intake(actor=request.user, source=WEB, **form.cleaned_data)
+    messages.success(
+        request, f"Call {call.pk} at {call.address or 'the map point'} received ({call.get_status_display().lower()})."
+    )
+    return redirect("board")
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def board_move(request, call_id: int):
+    call = get_object_or_404(CrisisCall, pk=call_id)
+    form = CallMoveForm(request.POST)
+    if not form.is_valid():
+        return _after_board_action(request, ApplicationError("Choose a valid status."))
+    try:
+        services.call_transition(call=call, to_status=form.cleaned_data["status"], note=form.cleaned_data["note"],
+                                 actor=request.user, source=WEB)  # fmt: skip
+    except ApplicationError as refusal:
+        return _after_board_action(request, refusal)
+    call.refresh_from_db()
+    return _after_board_action(request, success=f"Call {call.pk}: {call.get_status_display().lower()}.")
+
+
+@require_GET
+@role_required(Role.DISPATCHER)
+def board_recommend(request, call_id: int):
+    call = get_object_or_404(CrisisCall.objects.select_related("unit"), pk=call_id)
+    context = {
+        "call": call,
+        "recommendations": selectors.recommendations(call, timezone.now()),
+        "reassigning": call.status in REASSIGNABLE,
+    }
+    return render(request, "dispatch/_recommendations.html", context)
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def board_assign(request, call_id: int):
+    call = get_object_or_404(CrisisCall, pk=call_id)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _after_board_action(request, ApplicationError("Choose a unit."))
+    try:
+        services.call_assign(call=call, actor=request.user, source=WEB, **form.cleaned_data)
+    except ApplicationError as refusal:
+        return _after_board_action(request, refusal)
+    return _after_board_action(request, success=f"Call {call.pk}: {form.cleaned_data['unit'].call_sign} sent.")
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def board_unit_status(request, unit_id: int):
+    unit = get_object_or_404(Unit, pk=unit_id)
+    form = UnitStatusForm(request.POST)
+    if not form.is_valid():
+        return _after_board_action(request, ApplicationError("Choose available or out of service."))
+    try:
+        unit_services.unit_set_status(unit=unit, actor=request.user, **form.cleaned_data)
+    except ApplicationError as refusal:
+        return _after_board_action(request, refusal)
+    unit.refresh_from_db()
+    return _after_board_action(request, success=f"{unit.call_sign}: {unit.get_status_display().lower()}.")
+
+
+# --- My unit (phones) ---------------------------------------------------------------------------
+
+
+def my_unit_context(request) -> dict:
+    now = timezone.now()
+    unit = selectors.member_unit(request.user, now)
+    call = selectors.unit_current_call(unit) if unit else None
+    is_clinician = unit is not None and unit.clinician.user_id == request.user.pk
+    moves = []
+    if call is not None:
+        moves = [
+            {"status": s, "label": MOVE_LABELS[s]} for s in transitions.next_statuses(call.status, transitions.MEMBER)
+        ]
+    return {
+        "unit": unit,
+        "on_shift": unit is not None and unit.shift_starts_at <= now < unit.shift_ends_at,
+        "call": call,
+        "moves": moves,
+        "is_clinician": is_clinician,
+        "outcome_form": OutcomeForm()
+        if call is not None and call.status == CrisisCall.Status.CLEARED and is_clinician
+        else None,
+        "recent": selectors.unit_recent_calls(unit) if unit else [],
+    }
+
+
+@role_required(*MEMBER_ROLES)
+def my_unit(request):
+    return render(request, "dispatch/my_unit.html", my_unit_context(request))
+
+
+@require_GET
+@role_required(*MEMBER_ROLES)
+def my_unit_panel(request):
+    return render(request, "dispatch/_my_call.html", my_unit_context(request))
+
+
+def _my_call(request, call_id: int) -> CrisisCall:
+    call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
+    if call.unit is None or request.user.pk not in (call.unit.clinician.user_id, call.unit.officer.user_id):
+        raise Http404
+    return call
+
+
+def _after_my_action(request, error: ApplicationError | None = None, outcome_form=None):
+    if error is not None and outcome_form is None:
+        messages.error(request, error.detail)
+    context = my_unit_context(request)
+    if outcome_form is not None:
+        context["outcome_form"] = outcome_form
+    if request.htmx:
+        return render(request, "dispatch/_my_call.html", context)
+    if outcome_form is not None:
+        return render(request, "dispatch/my_unit.html", context, status=400)
+    return redirect("my-unit")
+
+
+@require_POST
+@role_required(*MEMBER_ROLES)
+def my_call_move(request, call_id: int):
+    call = _my_call(request, call_id)
+    form = CallMoveForm(request.POST)
+    if not form.is_valid():
+        return _after_my_action(request, ApplicationError("Choose a valid status."))
+    try:
+        services.call_transition(call=call, to_status=form.cleaned_data["status"], actor=request.user, source=WEB)
+    except ApplicationError as refusal:
+        return _after_my_action(request, refusal)
+    return _after_my_action(request)
+
+
+@require_POST
+@role_required(Role.CLINICIAN)
+def my_call_outcome(request, call_id: int):
+    call = _my_call(request, call_id)
+    form = OutcomeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.call_record_outcome(call=call, actor=request.user, source=WEB, **form.cleaned_data)
+        except ApplicationError as refusal:
+            form.add_application_error(refusal)
+        else:
+            messages.success(request, f"Outcome recorded; call {call.pk} is closed.")
+            return _after_my_action(request)
+    return _after_my_action(request, outcome_form=form)
+
+
+@require_POST
+@role_required(*MEMBER_ROLES)
+def my_unit_status(request):
+    unit = selectors.member_unit(request.user, timezone.now())
+    if unit is None:
+        raise Http404
+    form = UnitStatusForm(request.POST)
+    if not form.is_valid():
+        return _after_my_action(request, ApplicationError("Choose available or out of service."))
+    try:
+        unit_services.unit_set_status(unit=unit, actor=request.user, **form.cleaned_data)
+    except ApplicationError as refusal:
+        return _after_my_action(request, refusal)
+    return _after_my_action(request)

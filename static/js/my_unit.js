@@ -1,0 +1,32 @@
+// The phone page: "Send my location" posts navigator.geolocation's fix to the location endpoint.
+(function () {
+  "use strict";
+  var button = document.getElementById("send-location");
+  var status = document.getElementById("location-status");
+  if (!button) { return; }
+  function csrf() {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+  function say(text) { status.textContent = text; }
+  button.addEventListener("click", function () {
+    if (!navigator.geolocation) { say("This device cannot share its location."); return; }
+    say("Finding your location…");
+    navigator.geolocation.getCurrentPosition(function (position) {
+      fetch(button.dataset.url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrf()},
+        body: JSON.stringify({
+          lat: position.coords.latitude,
+          lon: position.coords.longitude,
+          recorded_at: new Date(position.timestamp).toISOString()
+        })
+      }).then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+        .then(function (result) {
+          say(result[0] ? "Location sent at " + new Date().toLocaleTimeString() + "." : result[1].error.detail);
+        })
+        .catch(function () { say("Could not reach the server; try again."); });
+    }, function (error) { say("Location unavailable: " + error.message); }, {enableHighAccuracy: true, timeout: 15000});
+  });
+})();
