@@ -6,8 +6,11 @@ call. Serializers only validate shapes and choose what each reader may see.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -22,13 +25,6 @@ from units.models import Unit
 
 READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR)
 MEMBERS = (Role.CLINICIAN, Role.OFFICER)
-
-
-def can_read_narrative(user, call: CrisisCall) -> bool:
-    """Clinical notes go to the unit's clinician and supervisors, nobody else."""
-    if has_role(user, Role.SUPERVISOR):
-        return True
-    return call.unit_id is not None and user.pk == call.unit.clinician.user_id
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -54,7 +50,7 @@ class OutcomeSerializer(serializers.ModelSerializer):
     def to_representation(self, outcome):
         data = super().to_representation(outcome)
         request = self.context.get("request")
-        if request is None or not can_read_narrative(request.user, outcome.call):
+        if request is None or not selectors.can_read_narrative(request.user, outcome.call):
             data.pop("narrative")
         return data
 
@@ -88,6 +84,14 @@ class CallIntakeSerializer(serializers.ModelSerializer):
     lon = serializers.FloatField(min_value=-180, max_value=180)
     external_id = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
     language = serializers.RegexField(r"^[a-z]{2}$", required=False, allow_blank=True, max_length=2)
+
+    def validate_received_at(self, value):
+        now = timezone.now()
+        if value > now + timedelta(minutes=2):
+            raise serializers.ValidationError("Must not be in the future; check the sender's clock.")
+        if value < now - timedelta(days=1):
+            raise serializers.ValidationError("Must be within the last 24 hours.")
+        return value
 
     class Meta:
         model = CrisisCall

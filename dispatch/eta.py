@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 EARTH_RADIUS_KM = 6371.0088
 Point = tuple[float, float]  # (lat, lon)
+# No drive in a city takes a day: a longer (or infinite, or negative) answer is a broken estimator.
+MAX_PLAUSIBLE_SECONDS = 86_400.0
 
 
 def haversine_km(a: Point, b: Point) -> float:
@@ -57,7 +59,7 @@ def travel_seconds(origins: list[Point], destination: Point) -> list[float]:
         return []
     try:
         answer = list(_configured_estimator().seconds(origins, destination))
-        if len(answer) == len(origins) and all(math.isfinite(s) and s >= 0 for s in answer):
+        if len(answer) == len(origins) and all(0 <= s <= MAX_PLAUSIBLE_SECONDS for s in answer):
             return answer
         logger.warning("ETA estimator gave an unusable answer; using straight-line estimates")
     except Exception:

@@ -4,8 +4,8 @@ Which calls are served is decided by priority, then age: with ``k`` free units t
 calls in that order are served, as they would be one by one. Which unit goes to which of those
 calls is then chosen to minimise the total of travel times, each weighted by its call's
 priority, with the Hungarian algorithm. Greedy (each call in turn takes the nearest unit left)
-is one of the assignments that algorithm considers, so the optimum is never worse; the planner
-still computes both and keeps the better, as a guard against any future approximation.
+is one of the assignments that algorithm considers, so the optimum is never worse; ``greedy``
+is kept here for the tests that show it.
 """
 
 from __future__ import annotations
@@ -83,10 +83,6 @@ def total(cost: Sequence[Sequence[float]], assignment: list[int]) -> float:
 
 
 def plan(cost: Sequence[Sequence[float]]) -> list[int]:
-    """The assignment for rows already ordered by priority then age, and trimmed to at most
-    as many rows as columns: the optimum, or greedy if (impossibly) that is cheaper."""
-    if not cost:
-        return []
-    best = hungarian(cost)
-    fallback = greedy(cost)
-    return fallback if total(cost, fallback) < total(cost, best) else best
+    """The assignment for rows (calls) already ordered by priority then age and trimmed to at
+    most as many as there are columns (units): the minimum total cost."""
+    return hungarian(cost)

@@ -89,7 +89,7 @@ class CrisisCall(models.Model):
             ),
         ]
         indexes = [
-            # dispatch.selectors.waiting_calls and the sweeper: calls by status, oldest first.
+            # dispatch.selectors.queued_calls, board_calls and the sweeper: calls by status, then age.
             models.Index(fields=["status", "priority", "received_at"], name="call_status_priority_idx"),
             # The reports and the list filters by date range.
             models.Index(fields=["received_at"], name="call_received_at_idx"),

@@ -4,32 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
+from coresponder.roles import Role, has_role
 from dispatch import eta, transitions
-from dispatch.models import CrisisCall
+from dispatch.models import Assignment, CrisisCall
 from units.models import Unit
+from units.services import BUSY_STATUSES
 
 # Added to a stale unit's travel time when calls and units are matched in bulk, so that a stale
 # unit only goes where no fresh one can.
 STALE_PENALTY_SECONDS = 1_000_000.0
-# Distance given to a unit that has never reported a location: after every located unit.
+# Distance and travel time given to a unit that has never reported a location: after every
+# located unit.
 UNKNOWN_DISTANCE_KM = 100_000.0
+UNKNOWN_LOCATION_SECONDS = 500_000.0
 
 
 def eligible_units(now: datetime) -> QuerySet[Unit]:
     """Units the automatic dispatcher may send (SPEC §3.1): available, not uniformed, on a
     shift that covers now, both members active."""
-    return Unit.objects.filter(
-        status=Unit.Status.AVAILABLE,
-        uniformed=False,
-        shift_starts_at__lte=now,
-        shift_ends_at__gt=now,
-        clinician__active=True,
-        officer__active=True,
+    return Unit.objects.on_shift(now).filter(
+        status=Unit.Status.AVAILABLE, uniformed=False, clinician__active=True, officer__active=True
     )
 
 
@@ -38,26 +38,41 @@ def stale_expression(now: datetime) -> Case:
     return Case(When(location_at__gte=fresh_since, then=Value(False)), default=Value(True), output_field=BooleanField())
 
 
-@dataclass(frozen=True)
-class Candidate:
-    unit_id: int
-    eta_seconds: float
+class UnitRow(NamedTuple):
+    """What ranking needs of a unit: never its full row."""
+
+    pk: int
     stale: bool
     available_since: datetime
     lat: float | None
     lon: float | None
 
+
+UNIT_ROW_FIELDS = ("pk", "stale", "status_changed_at", "lat", "lon")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    unit_id: int
+    eta_seconds: float | None  # None: the unit has never reported a location
+    stale: bool
+    available_since: datetime
+
+    @property
+    def _eta_for_ranking(self) -> float:
+        return UNKNOWN_LOCATION_SECONDS if self.eta_seconds is None else self.eta_seconds
+
     @property
     def rank_key(self):
         """Fresh before stale, then quickest, then the unit available longest."""
-        return (self.stale, self.eta_seconds, self.available_since, self.unit_id)
+        return (self.stale, self._eta_for_ranking, self.available_since, self.unit_id)
 
     @property
     def matching_cost(self) -> float:
-        return self.eta_seconds + (STALE_PENALTY_SECONDS if self.stale else 0.0)
+        return self._eta_for_ranking + (STALE_PENALTY_SECONDS if self.stale else 0.0)
 
 
-def ranked_candidates(*, lat: float, lon: float, now: datetime, units: QuerySet[Unit] | None = None, limit=None):
+def ranked_candidates(*, lat: float, lon: float, now: datetime, exclude_unit_ids=(), limit=None) -> list[Candidate]:
     """The best units for a call at (lat, lon), best first (SPEC §3.2).
 
     The database orders eligible units by freshness and straight-line distance and returns the
@@ -65,38 +80,40 @@ def ranked_candidates(*, lat: float, lon: float, now: datetime, units: QuerySet[
     estimator ranks only those.
     """
     limit = limit or settings.DISPATCH_CANDIDATES
-    units = eligible_units(now) if units is None else units
-    rows = list(
-        units.annotate(
+    rows = (
+        eligible_units(now)
+        .exclude(pk__in=exclude_unit_ids)
+        .annotate(
             stale=stale_expression(now),
             distance_km=Coalesce(
                 eta.distance_km_expression(lat, lon), Value(UNKNOWN_DISTANCE_KM), output_field=FloatField()
             ),
         )
         .order_by("stale", "distance_km", "status_changed_at", "pk")
-        .values_list("pk", "stale", "status_changed_at", "lat", "lon")[:limit]
+        .values_list(*UNIT_ROW_FIELDS)[:limit]
     )
-    return rank(rows, lat=lat, lon=lon)
+    return rank([UnitRow(*row) for row in rows], lat=lat, lon=lon)
 
 
-def rank(rows, *, lat: float, lon: float) -> list[Candidate]:
-    """Candidates from (id, stale, available_since, lat, lon) rows, best first."""
-    located = [row for row in rows if row[3] is not None]
-    seconds = dict(
-        zip((row[0] for row in located), eta.travel_seconds([(r[3], r[4]) for r in located], (lat, lon)), strict=True)
-    )
+def rank(rows: list[UnitRow], *, lat: float, lon: float) -> list[Candidate]:
+    """Candidates for a call at (lat, lon) from unit rows, best first."""
+    located = [row for row in rows if row.lat is not None]
+    seconds = eta.travel_seconds([(row.lat, row.lon) for row in located], (lat, lon))
+    by_unit = dict(zip((row.pk for row in located), seconds, strict=True))
     candidates = [
-        Candidate(
-            unit_id=pk,
-            eta_seconds=seconds.get(pk, STALE_PENALTY_SECONDS),
-            stale=stale,
-            available_since=since,
-            lat=unit_lat,
-            lon=unit_lon,
-        )
-        for pk, stale, since, unit_lat, unit_lon in rows
+        Candidate(unit_id=row.pk, eta_seconds=by_unit.get(row.pk), stale=row.stale, available_since=row.available_since)
+        for row in rows
     ]
     return sorted(candidates, key=lambda c: c.rank_key)
+
+
+def declined_unit_ids(call_ids) -> dict[int, set[int]]:
+    """For each call, the units that gave it back (declined): never sent to it automatically again."""
+    declined: dict[int, set[int]] = {}
+    rows = Assignment.objects.filter(call_id__in=call_ids, end_reason=Assignment.EndReason.REQUEUED)
+    for call_id, unit_id in rows.values_list("call_id", "unit_id"):
+        declined.setdefault(call_id, set()).add(unit_id)
+    return declined
 
 
 def queued_calls() -> QuerySet[CrisisCall]:
@@ -136,9 +153,8 @@ def board_calls() -> QuerySet[CrisisCall]:
 
 def board_units(now: datetime) -> QuerySet[Unit]:
     """Units on shift now, or on a call past their shift's end."""
-    busy = (Unit.Status.DISPATCHED, Unit.Status.EN_ROUTE, Unit.Status.ON_SCENE, Unit.Status.TRANSPORTING)
     return (
-        Unit.objects.filter(Q(shift_starts_at__lte=now, shift_ends_at__gt=now) | Q(status__in=busy))
+        (Unit.objects.on_shift(now) | Unit.objects.filter(status__in=BUSY_STATUSES))
         .select_related("clinician", "officer")
         .order_by("call_sign", "pk")
     )
@@ -155,7 +171,7 @@ class Recommendation:
 
 def ineligibility_reason(unit: Unit, now: datetime) -> str:
     """Why the automatic dispatcher would not send ``unit``, in a dispatcher's words ('' if it would)."""
-    if not (unit.shift_starts_at <= now < unit.shift_ends_at):
+    if not unit.on_shift_at(now):
         return "off shift"
     if unit.status == Unit.Status.OUT_OF_SERVICE:
         return f"out of service ({unit.out_of_service_reason})" if unit.out_of_service_reason else "out of service"
@@ -175,8 +191,8 @@ def recommendations(call: CrisisCall, now: datetime, *, nearby: int = 8) -> list
     eligible = ranked_candidates(lat=call.lat, lon=call.lon, now=now)
     units = Unit.objects.select_related("clinician", "officer").in_bulk([c.unit_id for c in eligible])
     result = [
-        Recommendation(unit=units[c.unit_id], eta_seconds=c.eta_seconds if c.lat is not None else None,
-                       reason="stale location" if c.stale else "", assignable=True, stale=c.stale)
+        Recommendation(unit=units[c.unit_id], eta_seconds=c.eta_seconds, assignable=True, stale=c.stale,
+                       reason="stale location" if c.stale else ("location unknown" if c.eta_seconds is None else ""))
         for c in eligible
     ]  # fmt: skip
     others = (
@@ -216,3 +232,10 @@ def unit_current_call(unit: Unit) -> CrisisCall | None:
 
 def unit_recent_calls(unit: Unit, limit: int = 10) -> QuerySet[CrisisCall]:
     return CrisisCall.objects.filter(unit=unit).select_related("outcome").order_by("-received_at")[:limit]
+
+
+def can_read_narrative(user, call: CrisisCall) -> bool:
+    """The outcome's narrative is clinical data: the unit's clinician and supervisors only."""
+    if has_role(user, Role.SUPERVISOR):
+        return True
+    return call.unit_id is not None and user.pk == call.unit.clinician.user_id

@@ -34,7 +34,16 @@ from coresponder.errors import ApplicationError, ConflictError
 from coresponder.roles import Role, has_role
 from dispatch import matching, transitions
 from dispatch.models import Assignment, CallAlert, CallEvent, CrisisCall, Outcome
-from dispatch.selectors import eligible_units, queued_calls, rank, ranked_candidates, stale_expression
+from dispatch.selectors import (
+    UNIT_ROW_FIELDS,
+    UnitRow,
+    declined_unit_ids,
+    eligible_units,
+    queued_calls,
+    rank,
+    ranked_candidates,
+    stale_expression,
+)
 from dispatch.transitions import Mover
 from units.models import Unit
 
@@ -46,7 +55,7 @@ SYSTEM_SOURCE = CallEvent.Source.SYSTEM
 # --- 1. Sending work to the workers -------------------------------------------------------------
 
 
-def _send_after_commit(task_name: str, *args) -> None:
+def _send_after_commit(task_name: str, *args, countdown: float | None = None) -> None:
     """Queue a Celery task once the current transaction commits.
 
     A broker that is down must never fail the request that stored the call: the failure is
@@ -55,7 +64,9 @@ def _send_after_commit(task_name: str, *args) -> None:
 
     def send():
         try:
-            celery_app.send_task(task_name, args=args, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY)
+            celery_app.send_task(
+                task_name, args=args, countdown=countdown, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY
+            )
         except Exception:
             logger.warning("Could not reach the broker to send %s%s; the sweeper will retry.", task_name, args)
 
@@ -66,9 +77,9 @@ def assign_soon(call_id: int) -> None:
     _send_after_commit("dispatch.tasks.assign_call", call_id)
 
 
-def queue_serve_soon() -> None:
+def queue_serve_soon(*, countdown: float | None = None) -> None:
     """Units became free: serve waiting calls once the current transaction commits."""
-    _send_after_commit("dispatch.tasks.serve_queue")
+    _send_after_commit("dispatch.tasks.serve_queue", countdown=countdown)
 
 
 # --- 2. Intake ----------------------------------------------------------------------------------
@@ -144,12 +155,17 @@ def call_transition(
     """
     with transaction.atomic():
         call = _lock_call(call.pk)
+        mover = mover_for(actor, call)
+        if mover is None:
+            raise ApplicationError(
+                "Only a dispatcher or the call's unit may move it.", code="permission_denied", status_code=403
+            )
         if call.status == to_status:
             return call
-        _check_move(call, to_status, mover_for(actor, call))
+        _check_move(call, to_status, mover)
         if to_status == S.DISPATCHED:
             raise ConflictError("Choose the unit to send: use assign.", code="unit_required")
-        _move(call, to_status, mover=mover_for(actor, call), actor=actor, source=source, note=note)
+        _move(call, to_status, mover=mover, actor=actor, source=source, note=note)
     return call
 
 
@@ -188,9 +204,11 @@ def _move(
     now = now or timezone.now()
     from_status = call.status
     assert transitions.may_move(mover, from_status, to_status), (from_status, to_status, mover)
+    event_unit_id = call.unit_id
 
     if to_status == S.DISPATCHED:
         _engage_unit(call, unit, actor=actor, eta_seconds=eta_seconds, now=now)
+        event_unit_id = unit.pk
     elif to_status in transitions.WITH_UNIT:
         Unit.objects.filter(pk=call.unit_id).update(status=to_status, status_changed_at=now)
     elif from_status in transitions.WITH_UNIT:
@@ -200,7 +218,7 @@ def _move(
             S.CANCELLED: Assignment.EndReason.CANCELLED,
         }[to_status]
         _release_unit(call, reason=reason, now=now)
-        if to_status == S.QUEUED:
+        if to_status == S.QUEUED:  # given back: waiting again, for another unit
             call.unit = None
     if to_status == S.RECEIVED:  # released from hold: the dispatcher lets a co-responder unit go
         assign_soon(call.pk)
@@ -210,11 +228,28 @@ def _move(
     milestone = transitions.MILESTONES.get(to_status)
     if milestone and getattr(call, milestone) is None:
         setattr(call, milestone, now)
+    _save_status(call, to_status, now)
+    _record_event(call, from_status, to_status, actor=actor, source=source, note=note, at=now, unit_id=event_unit_id)
+
+
+def _save_status(call: CrisisCall, to_status: str, now: datetime) -> None:
     call.status = to_status
     call.status_changed_at = now
     call.save()
     _clear_alerts_not_applying(call, now)
-    _record_event(call, from_status, to_status, actor=actor, source=source, note=note, at=now, unit_id=call.unit_id)
+
+
+def _reassign(call: CrisisCall, new_unit: Unit, *, actor, source, reason, eta_seconds, now) -> None:
+    """Move a dispatched or en-route call (locked) to another unit (locked): the old unit is
+    freed and the call is dispatched again, to the new one. ``dispatched_at`` keeps the first
+    dispatch (the call's wait); ``en_route_at`` is cleared, for the new unit to set."""
+    from_status, old_unit = call.status, call.unit
+    _release_unit(call, reason=Assignment.EndReason.REASSIGNED, now=now)
+    _engage_unit(call, new_unit, actor=actor, eta_seconds=eta_seconds, now=now)
+    call.en_route_at = None
+    _save_status(call, S.DISPATCHED, now)
+    note = f"Reassigned from {old_unit.call_sign} to {new_unit.call_sign}: {reason}"
+    _record_event(call, from_status, S.DISPATCHED, actor=actor, source=source, note=note, at=now, unit_id=new_unit.pk)
 
 
 def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now) -> None:
@@ -272,10 +307,10 @@ def call_assign(
         call = _lock_call(call.pk)
         if mover_for(actor, call) != Mover.DISPATCHER:
             raise ApplicationError("Only a dispatcher may assign units.", code="permission_denied", status_code=403)
-        reassigning = call.status in (S.DISPATCHED, S.EN_ROUTE)
-        if call.unit_id == unit.pk and reassigning:
+        reassigning = call.status in transitions.REASSIGNABLE
+        if reassigning and call.unit_id == unit.pk:
             return call
-        if not reassigning and call.status not in (S.RECEIVED, S.HELD, S.QUEUED):
+        if not reassigning and call.status not in transitions.WAITING:
             raise ConflictError(
                 f"A call that is {call.get_status_display().lower()} cannot be assigned a unit.",
                 code="illegal_transition",
@@ -283,46 +318,25 @@ def call_assign(
         if reassigning and not reason:
             raise ApplicationError("Say why the call is reassigned.", fields={"reason": ["Required to reassign."]})
         now = timezone.now()
-        new_unit = Unit.objects.select_for_update().get(pk=unit.pk)
-        refusal = _unit_unavailable_reason(new_unit, now)
+        new_unit = Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        refusal = _unit_unavailable_reason(new_unit, now) if new_unit else "That unit no longer exists."
         if refusal:
             raise ConflictError(refusal, code="unit_unavailable", fields={"unit": [refusal]})
-        estimate = rank(
-            [(new_unit.pk, False, new_unit.status_changed_at, new_unit.lat, new_unit.lon)], lat=call.lat, lon=call.lon
-        )
-        eta_seconds = estimate[0].eta_seconds if new_unit.lat is not None else None
+        row = UnitRow(new_unit.pk, False, new_unit.status_changed_at, new_unit.lat, new_unit.lon)
+        eta_seconds = rank([row], lat=call.lat, lon=call.lon)[0].eta_seconds
         if reassigning:
-            old_unit = call.unit
-            note = f"Reassigned from {old_unit.call_sign} to {new_unit.call_sign}: {reason}"
-            _release_unit(call, reason=Assignment.EndReason.REASSIGNED, now=now)
-            from_status = call.status
-            _engage_unit(call, new_unit, actor=actor, eta_seconds=eta_seconds, now=now)
-            call.status, call.status_changed_at = S.DISPATCHED, now
-            call.save()
-            _clear_alerts_not_applying(call, now)
-            _record_event(
-                call, from_status, S.DISPATCHED, actor=actor, source=source, note=note, at=now, unit_id=new_unit.pk
-            )
+            _reassign(call, new_unit, actor=actor, source=source, reason=reason, eta_seconds=eta_seconds, now=now)
         else:
             note = f"Assigned {new_unit.call_sign}" + (f": {reason}" if reason else "")
-            _move(
-                call,
-                S.DISPATCHED,
-                mover=Mover.DISPATCHER,
-                actor=actor,
-                source=source,
-                note=note,
-                unit=new_unit,
-                eta_seconds=eta_seconds,
-                now=now,
-            )
+            _move(call, S.DISPATCHED, mover=Mover.DISPATCHER, actor=actor, source=source, note=note,
+                  unit=new_unit, eta_seconds=eta_seconds, now=now)  # fmt: skip
     return call
 
 
 def _unit_unavailable_reason(unit: Unit, now: datetime) -> str:
     if unit.status != Unit.Status.AVAILABLE:
         return f"{unit.call_sign} is {unit.get_status_display().lower()}, not available."
-    if not (unit.shift_starts_at <= now < unit.shift_ends_at):
+    if not unit.on_shift_at(now):
         return f"{unit.call_sign} is not on shift now."
     return ""
 
@@ -363,56 +377,45 @@ def call_auto_assign(*, call_id: int, now: datetime | None = None) -> CrisisCall
         if call.status == S.QUEUED or queued_calls().exclude(pk=call.pk).exists():
             # Calls wait already: this one joins them, and the queue serves all in order.
             if call.status == S.RECEIVED:
-                _move(
-                    call,
-                    S.QUEUED,
-                    mover=Mover.SYSTEM,
-                    actor=None,
-                    source=SYSTEM_SOURCE,
-                    note="Calls already waiting",
-                    now=now,
-                )
+                _move(call, S.QUEUED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE,
+                      note="Calls already waiting", now=now)  # fmt: skip
             _serve_locked_queue(now)
             call.refresh_from_db()
             return call
-        for candidate in ranked_candidates(lat=call.lat, lon=call.lon, now=now):
+        declined = declined_unit_ids([call.pk]).get(call.pk, set())
+        candidates = ranked_candidates(lat=call.lat, lon=call.lon, now=now, exclude_unit_ids=declined)
+        for candidate in candidates:
             unit = _claim_unit(candidate.unit_id, now)
             if unit is None:
                 continue
             try:
                 with transaction.atomic():
-                    _move(
-                        call,
-                        S.DISPATCHED,
-                        mover=Mover.SYSTEM,
-                        actor=None,
-                        source=SYSTEM_SOURCE,
-                        note=_dispatch_note(unit, candidate),
-                        unit=unit,
-                        eta_seconds=candidate.eta_seconds,
-                        now=now,
-                    )
+                    _move(call, S.DISPATCHED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE,
+                          note=_dispatch_note(unit, candidate), unit=unit, eta_seconds=candidate.eta_seconds, now=now)  # fmt: skip
             except IntegrityError:
                 call.refresh_from_db()
                 continue  # the constraint caught a race this lock did not: try the next unit
             _pause_for_fault_tests()
             return call
-        if call.status == S.RECEIVED:
-            _move(
-                call, S.QUEUED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE, note="No eligible unit", now=now
-            )
+        # Queued; the QUEUED move asks the queue to be served, which retries units that were
+        # only busy being assigned to other calls a moment ago.
+        note = "Eligible units were all being assigned elsewhere" if candidates else "No eligible unit"
+        _move(call, S.QUEUED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE, note=note, now=now)
     return call
 
 
 def _dispatch_note(unit: Unit, candidate) -> str:
-    minutes = candidate.eta_seconds / 60
-    note = f"Nearest eligible unit {unit.call_sign}, about {minutes:.0f} min away"
+    if candidate.eta_seconds is None:
+        return f"Eligible unit {unit.call_sign}; its location is unknown"
+    note = f"Nearest eligible unit {unit.call_sign}, about {candidate.eta_seconds / 60:.0f} min away"
     return note + (" (last location is stale)" if candidate.stale else "")
 
 
 # How many waiting calls and free units one pass of the queue considers.
 QUEUE_BATCH = 100
 QUEUE_UNITS = 300
+# A unit that declined a call costs this much for it: never chosen while another unit can go.
+DECLINED = float("1e12")
 
 
 def queue_serve(*, now: datetime | None = None) -> int:
@@ -423,46 +426,53 @@ def queue_serve(*, now: datetime | None = None) -> int:
 
 
 def _serve_locked_queue(now: datetime) -> int:
+    """One pass of the queue. Calls are locked (a concurrent pass takes others); units are
+    planned from a plain read and each chosen one is claimed with SKIP LOCKED, so a pass never
+    holds units it does not send. If a chosen unit was taken meanwhile, another pass follows."""
     calls = list(queued_calls().select_for_update(skip_locked=True)[:QUEUE_BATCH])
     if not calls:
         return 0
-    units = list(
-        eligible_units(now)
-        .select_for_update(skip_locked=True, of=("self",))
+    rows = [
+        UnitRow(*row)
+        for row in eligible_units(now)
         .annotate(stale=stale_expression(now))
-        .order_by("status_changed_at", "pk")[:QUEUE_UNITS]
-    )
-    if not units:
+        .order_by("status_changed_at", "pk")
+        .values_list(*UNIT_ROW_FIELDS)[:QUEUE_UNITS]
+    ]
+    if not rows:
         return 0
-    served = calls[: len(units)]  # priority, then age, decides who is served
-    rows = [(u.pk, u.stale, u.status_changed_at, u.lat, u.lon) for u in units]
+    declined = declined_unit_ids([call.pk for call in calls])
+    free = {row.pk for row in rows}
+    # Priority, then age, decides who is served; a call only its decliners could take waits.
+    served = [call for call in calls if free - declined.get(call.pk, set())][: len(rows)]
     costs, candidates = [], []
     for call in served:
         by_unit = {c.unit_id: c for c in rank(rows, lat=call.lat, lon=call.lon)}
         candidates.append(by_unit)
         weight = settings.DISPATCH_PRIORITY_WEIGHTS.get(call.priority, 1.0)
-        costs.append([weight * by_unit[u.pk].matching_cost for u in units])
-    dispatched = 0
-    for row, column in enumerate(matching.plan(costs)):
-        call, unit = served[row], units[column]
-        candidate = candidates[row][unit.pk]
+        refused = declined.get(call.pk, set())
+        costs.append([DECLINED if row.pk in refused else weight * by_unit[row.pk].matching_cost for row in rows])
+    dispatched, missed = 0, False
+    for index, column in enumerate(matching.plan(costs)):
+        if costs[index][column] >= DECLINED:
+            continue
+        call, candidate = served[index], candidates[index][rows[column].pk]
+        unit = _claim_unit(candidate.unit_id, now)
+        if unit is None:
+            missed = True
+            continue
         try:
             with transaction.atomic():
-                _move(
-                    call,
-                    S.DISPATCHED,
-                    mover=Mover.SYSTEM,
-                    actor=None,
-                    source=SYSTEM_SOURCE,
-                    note=_dispatch_note(unit, candidate) + " (from the queue)",
-                    unit=unit,
-                    eta_seconds=candidate.eta_seconds,
-                    now=now,
-                )
+                _move(call, S.DISPATCHED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE,
+                      note=_dispatch_note(unit, candidate) + " (from the queue)", unit=unit,
+                      eta_seconds=candidate.eta_seconds, now=now)  # fmt: skip
         except IntegrityError:
             call.refresh_from_db()
+            missed = True
             continue
         dispatched += 1
+    if missed:
+        queue_serve_soon(countdown=0.5)
     if dispatched:
         _pause_for_fault_tests()
     return dispatched

@@ -10,6 +10,9 @@
     cleared  ──► closed                                 (outcome recorded)
     closed, cancelled, returned_to_911: terminal
 
+Reassignment (a dispatcher's ``assign`` on a dispatched or en-route call) frees the old unit and
+leaves the call dispatched to the new one.
+
 Who moves a call:
 - SYSTEM: the automatic dispatcher (dispatch, queue, hold);
 - DISPATCHER: any allowed move; hold, cancel and return to 911 are theirs alone;
@@ -60,6 +63,9 @@ TERMINAL = frozenset({S.CLOSED, S.CANCELLED, S.RETURNED_TO_911})
 # A unit is on the call in these statuses; the unit's own status mirrors the call's.
 WITH_UNIT = frozenset({S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING})
 WAITING = frozenset({S.RECEIVED, S.QUEUED, S.HELD})
+# A dispatcher may move a call in these statuses to another unit: it becomes dispatched again,
+# to the new unit (dispatch.services._reassign), and the old unit is freed.
+REASSIGNABLE = frozenset({S.DISPATCHED, S.EN_ROUTE})
 # The milestone timestamp each status sets on the call, the first time it is reached.
 MILESTONES = {
     S.DISPATCHED: "dispatched_at",

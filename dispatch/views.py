@@ -37,8 +37,8 @@ MOVE_LABELS = {
     CrisisCall.Status.CANCELLED: "Cancel",
     CrisisCall.Status.RETURNED_TO_911: "Return to 911",
 }
-REASSIGNABLE = (CrisisCall.Status.DISPATCHED, CrisisCall.Status.EN_ROUTE)
-ASSIGNABLE = (*transitions.WAITING, *REASSIGNABLE)
+REASSIGNABLE = transitions.REASSIGNABLE
+ASSIGNABLE = transitions.WAITING | transitions.REASSIGNABLE
 CONFIRM = {CrisisCall.Status.CANCELLED, CrisisCall.Status.RETURNED_TO_911, CrisisCall.Status.QUEUED}
 
 
@@ -222,7 +222,7 @@ def my_unit_context(request) -> dict:
         ]
     return {
         "unit": unit,
-        "on_shift": unit is not None and unit.shift_starts_at <= now < unit.shift_ends_at,
+        "on_shift": unit is not None and unit.on_shift_at(now),
         "call": call,
         "moves": moves,
         "is_clinician": is_clinician,

@@ -78,3 +78,26 @@ def call_in(unit_at):
         return call
 
     return make
+
+
+@pytest.fixture
+def broker_messages(settings):
+    """``broker_messages()``: the (task name, args) of messages waiting in the test broker's
+    default queue, which this fixture empties first. Read from Redis itself."""
+    import base64
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.flushdb()
+
+    def read():
+        messages = []
+        for raw in client.lrange("celery", 0, -1):
+            message = json.loads(raw)
+            args = json.loads(base64.b64decode(message["body"]))[0]
+            messages.append((message["headers"]["task"], args))
+        return messages
+
+    return read

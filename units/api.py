@@ -134,10 +134,14 @@ class OfficerViewSet(ResponderViewSet):
 
 class ShiftSerializer(serializers.ModelSerializer):
     template = serializers.PrimaryKeyRelatedField(queryset=ShiftTemplate.objects.all(), required=False, allow_null=True)
+    override_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=300,
+        help_text="When moving a shift breaks a soft rule (rest, weekly hours) for a unit on it: why.",
+    )  # fmt: skip
 
     class Meta:
         model = Shift
-        fields = ["id", "name", "starts_at", "ends_at", "template"]
+        fields = ["id", "name", "starts_at", "ends_at", "template", "override_reason"]
 
 
 class ShiftFilter(django_filters.FilterSet):
@@ -168,10 +172,13 @@ class ShiftViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.shift_create(**serializer.validated_data)
+        fields = {k: v for k, v in serializer.validated_data.items() if k != "override_reason"}  # a new shift is empty
+        serializer.instance = services.shift_create(**fields)
 
     def perform_update(self, serializer):
-        serializer.instance = services.shift_update(shift=serializer.instance, **serializer.validated_data)
+        serializer.instance = services.shift_update(
+            shift=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_destroy(self, instance):
         services.shift_delete(shift=instance)
@@ -246,7 +253,7 @@ class UnitFilter(django_filters.FilterSet):
         return queryset.filter(shift_starts_at__lt=end, shift_ends_at__gt=start)
 
     def at_moment(self, queryset, name, value):
-        return queryset.filter(shift_starts_at__lte=value, shift_ends_at__gt=value)
+        return queryset.on_shift(value)
 
 
 class LocationSerializer(serializers.Serializer):
@@ -278,12 +285,12 @@ class UnitViewSet(viewsets.ModelViewSet):
         return super().get_permissions()
 
     def perform_create(self, serializer):
-        serializer.instance = services.unit_create(actor=self.request.user, **serializer.validated_data)
+        unit = services.unit_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=unit.pk)  # annotated with its current call
 
     def perform_update(self, serializer):
-        serializer.instance = services.unit_update(
-            unit=serializer.instance, actor=self.request.user, **serializer.validated_data
-        )
+        unit = services.unit_update(unit=serializer.instance, actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=unit.pk)
 
     def perform_destroy(self, instance):
         services.unit_delete(unit=instance)

@@ -115,7 +115,7 @@ def _logins() -> dict[str, tuple[str, str]]:
 
 def _link_demo_members(now) -> None:
     """The demo clinician and officer are the members of a unit on duty now."""
-    unit = Unit.objects.filter(shift_starts_at__lte=now, shift_ends_at__gt=now).order_by("call_sign").first()
+    unit = Unit.objects.on_shift(now).order_by("call_sign").first()
     if unit is None:
         return
     for model, member, username in ((Clinician, unit.clinician, "clinician"), (Officer, unit.officer, "officer")):

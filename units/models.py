@@ -108,6 +108,12 @@ class Shift(models.Model):
         return self.ends_at - self.starts_at
 
 
+class UnitQuerySet(models.QuerySet):
+    def on_shift(self, now) -> "UnitQuerySet":
+        """Units whose shift covers ``now``."""
+        return self.filter(shift_starts_at__lte=now, shift_ends_at__gt=now)
+
+
 class Unit(models.Model):
     """One clinician and one officer paired for one shift."""
 
@@ -149,6 +155,8 @@ class Unit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = UnitQuerySet.as_manager()
+
     class Meta:
         ordering = ["shift_starts_at", "call_sign", "id"]
         constraints = [
@@ -185,3 +193,6 @@ class Unit(models.Model):
     @property
     def has_location(self) -> bool:
         return self.location_at is not None
+
+    def on_shift_at(self, now) -> bool:
+        return self.shift_starts_at <= now < self.shift_ends_at

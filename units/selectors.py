@@ -7,18 +7,26 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Max, Q, QuerySet
 
+from coresponder.errors import ApplicationError
 from units.models import Shift, ShiftTemplate, Unit
 from units.services import BUSY_STATUSES, local, local_datetime
 
 
 def week_bounds(week_start: date) -> tuple[datetime, datetime]:
     """The week's first and last instants, local midnight to local midnight (167-169 hours)."""
-    return local_datetime(week_start, time.min), local_datetime(week_start + timedelta(days=7), time.min)
+    return local_datetime(week_start, time.min), local_datetime(_days_after(week_start, 7), time.min)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """A local day's first and last instants (23-25 hours)."""
-    return local_datetime(day, time.min), local_datetime(day + timedelta(days=1), time.min)
+    return local_datetime(day, time.min), local_datetime(_days_after(day, 1), time.min)
+
+
+def _days_after(day: date, days: int) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise ApplicationError(f"{day} is outside the dates this system handles.", code="invalid") from None
 
 
 def units_with_current_call(queryset: QuerySet[Unit]) -> QuerySet[Unit]:

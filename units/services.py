@@ -203,6 +203,14 @@ def responder_save(
     if username is not ...:
         if username:
             user, _ = User.objects.get_or_create(username=username)
+            other_roles = set(user.groups.exclude(name=role).values_list("name", flat=True))
+            if other_roles:
+                raise ConflictError(
+                    f"The login {username} has the role {', '.join(sorted(other_roles))}; "
+                    "a responder needs a login of their own.",
+                    code="username_taken",
+                    fields={"username": ["Belongs to a login with another role."]},
+                )
             linked = (
                 Clinician.objects.filter(user=user)
                 .exclude(pk=responder.pk if isinstance(responder, Clinician) else None)
@@ -260,38 +268,42 @@ def shift_update(
     starts_at: datetime | None = None,
     ends_at: datetime | None = None,
     template: ShiftTemplate | object | None = UNCHANGED,
+    override_reason: str = "",
+    actor=None,
 ) -> Shift:
-    """Rename or move a shift. Moving it re-checks every unit on it and moves their windows too."""
+    """Rename or move a shift. Moving it re-checks every rule for every unit on it (a soft rule
+    needs ``override_reason``), moves their windows and puts each on or off duty for the new
+    times."""
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
     new_start = starts_at or shift.starts_at
     new_end = ends_at or shift.ends_at
     _validate_window(new_start, new_end)
     new_start, new_end = new_start.astimezone(UTC), new_end.astimezone(UTC)
     moved = (new_start, new_end) != (shift.starts_at, shift.ends_at)
-    if moved:
-        if shift.units.exclude(status__in=IDLE_STATUSES).exists():
-            raise ConflictError(
-                "A unit on this shift is on a call; move the shift after the call is cleared.", code="unit_busy"
-            )
-        probe = Shift(pk=shift.pk, name=shift.name, starts_at=new_start, ends_at=new_end)
-        breaches = []
-        for unit in shift.units.select_related("clinician", "officer"):
-            breaches += [
-                b
-                for b in roster_breaches(
-                    shift=probe, clinician=unit.clinician, officer=unit.officer, exclude_unit_id=unit.pk
-                )
-                if b.kind == HARD
-            ]
-        _refuse_breaches(breaches, override_reason="")
+    units = list(shift.units.select_for_update(of=("self",)).select_related("clinician", "officer")) if moved else []
+    if any(unit.status in BUSY_STATUSES for unit in units):
+        raise ConflictError(
+            "A unit on this shift is on a call; move the shift after the call is cleared.", code="unit_busy"
+        )
+    probe = Shift(pk=shift.pk, name=shift.name, starts_at=new_start, ends_at=new_end)
+    breaches_by_unit = {
+        unit.pk: roster_breaches(shift=probe, clinician=unit.clinician, officer=unit.officer, exclude_unit_id=unit.pk)
+        for unit in units
+    }
+    _refuse_breaches([b for found in breaches_by_unit.values() for b in found], override_reason=override_reason)
     if name is not None:
         shift.name = name
     if template is not UNCHANGED:
         shift.template = template
     shift.starts_at, shift.ends_at = new_start, new_end
     shift.save()
-    if moved:
-        shift.units.update(shift_starts_at=new_start, shift_ends_at=new_end)
+    now = timezone.now()
+    for unit in units:
+        unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
+        if unit.status in (Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE):
+            unit.status = _status_for_clock(new_start, new_end, now)
+        _record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
+        _save_unit(unit)
     return shift
 
 
@@ -316,7 +328,10 @@ def local_datetime(day: date, at: time) -> datetime:
     UTC because Python adds and compares two datetimes of the same zone by their wall clocks:
     across a daylight-saving change that is an hour off.
     """
-    return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE)).astimezone(UTC)
+    try:
+        return datetime.combine(day, at, tzinfo=ZoneInfo(settings.TIME_ZONE)).astimezone(UTC)
+    except OverflowError:
+        raise ApplicationError(f"{day} is outside the dates this system handles.", code="invalid") from None
 
 
 @dataclass
@@ -430,10 +445,13 @@ def _status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime) -> 
 
 
 def _record_override(unit: Unit, breaches: list[Breach], override_reason: str, actor) -> None:
+    """Store who broke a soft rule on purpose, and why; a pairing that breaks none has no override."""
     if any(b.kind == SOFT for b in breaches):
         unit.rule_override_reason = override_reason.strip()
         unit.rule_override_by = actor if actor and actor.is_authenticated else None
         unit.rule_override_at = timezone.now()
+    else:
+        unit.rule_override_reason, unit.rule_override_by, unit.rule_override_at = "", None, None
 
 
 @transaction.atomic
@@ -492,8 +510,9 @@ def unit_update(
     officer: Officer | None = None,
     uniformed: bool | None = None,
 ) -> Unit:
-    """Change a pairing. The rules are checked again against the new shape."""
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    """Change a unit. A new shift or member is checked against every rule again; changing only
+    the call sign or the uniform flag leaves the pairing (and any override on it) as it was."""
+    unit = _lock_unit(unit.pk)
     new_shift = shift or unit.shift
     new_clinician = clinician or unit.clinician
     new_officer = officer or unit.officer
@@ -502,15 +521,19 @@ def unit_update(
         raise ConflictError(
             f"{unit.call_sign} is on a call; change the pairing after the call is cleared.", code="unit_busy"
         )
-    _lock_members(new_clinician, new_officer)
-    breaches = roster_breaches(
-        shift=new_shift,
-        clinician=new_clinician,
-        officer=new_officer,
-        call_sign=call_sign or unit.call_sign,
-        exclude_unit_id=unit.pk,
-    )
+    if repairing:
+        _lock_members(new_clinician, new_officer)
+        breaches = roster_breaches(
+            shift=new_shift, clinician=new_clinician, officer=new_officer, call_sign=call_sign or unit.call_sign,
+            exclude_unit_id=unit.pk,
+        )  # fmt: skip
+    else:
+        breaches = [b for b in roster_breaches(shift=new_shift, clinician=new_clinician, officer=new_officer,
+                                               call_sign=call_sign or "", exclude_unit_id=unit.pk)
+                    if b.member == "call_sign"]  # fmt: skip
     _refuse_breaches(breaches, override_reason=override_reason)
+    if repairing:
+        _record_override(unit, breaches, override_reason, actor)
     unit.call_sign = call_sign or unit.call_sign
     unit.shift, unit.clinician, unit.officer = new_shift, new_clinician, new_officer
     unit.shift_starts_at, unit.shift_ends_at = new_shift.starts_at, new_shift.ends_at
@@ -518,13 +541,19 @@ def unit_update(
         unit.uniformed = uniformed
     if unit.status in (Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE):
         unit.status = _status_for_clock(unit.shift_starts_at, unit.shift_ends_at, timezone.now())
-    _record_override(unit, breaches, override_reason, actor)
     return _save_unit(unit)
+
+
+def _lock_unit(pk: int) -> Unit:
+    unit = Unit.objects.select_for_update().filter(pk=pk).first()
+    if unit is None:
+        raise ApplicationError("That unit no longer exists.", code="not_found", status_code=404)
+    return unit
 
 
 @transaction.atomic
 def unit_delete(*, unit: Unit) -> None:
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    unit = _lock_unit(unit.pk)
     if unit.status in BUSY_STATUSES:
         raise ConflictError(
             f"{unit.call_sign} is on a call; it can be removed once the call is cleared.", code="unit_busy"
@@ -542,18 +571,21 @@ def unit_delete(*, unit: Unit) -> None:
 # --- 4. Status, location and the clock ------------------------------------------------------
 
 
-def _serve_waiting_calls() -> None:
-    """Units became free: the dispatcher serves waiting calls once this transaction commits."""
-    from dispatch.services import queue_serve_soon  # dispatch builds on units, not the reverse
+# Called, inside the transaction, whenever units may have become free to take calls. The
+# dispatcher registers itself here (dispatch.apps): units know nothing of calls.
+units_freed_listeners: list = []
 
-    queue_serve_soon()
+
+def _serve_waiting_calls() -> None:
+    for listener in units_freed_listeners:
+        listener()
 
 
 @transaction.atomic
 def unit_set_status(*, unit: Unit, status: str, reason: str = "", actor=None, now: datetime | None = None) -> Unit:
     """A unit's members (or a dispatcher) log it on, back in service, or out of service."""
     now = now or timezone.now()
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    unit = _lock_unit(unit.pk)
     reason = (reason or "").strip()
     if status not in (Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE):
         raise ApplicationError(
@@ -625,11 +657,7 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
     on the old status. Returns the ids that came on duty and those that went off.
     """
     now = now or timezone.now()
-    starting = list(
-        Unit.objects.filter(status=Unit.Status.OFF_DUTY, shift_starts_at__lte=now, shift_ends_at__gt=now).values_list(
-            "pk", flat=True
-        )
-    )
+    starting = list(Unit.objects.on_shift(now).filter(status=Unit.Status.OFF_DUTY).values_list("pk", flat=True))
     came_on = []
     for pk in starting:
         if Unit.objects.filter(pk=pk, status=Unit.Status.OFF_DUTY).update(
@@ -647,6 +675,14 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             status=Unit.Status.OFF_DUTY, out_of_service_reason="", status_changed_at=now
         ):
             went_off.append(pk)
-    if came_on:
+    # Units that logged on early were already available: their shift starting frees them too.
+    started_early = Unit.objects.filter(
+        status=Unit.Status.AVAILABLE, shift_starts_at__lte=now, shift_starts_at__gt=now - CLOCK_LOOKBACK
+    ).exists()
+    if came_on or started_early:
         _serve_waiting_calls()
     return came_on, went_off
+
+
+# Twice the beat's interval: a shift start is seen by at least one run of units_follow_clock.
+CLOCK_LOOKBACK = timedelta(seconds=30)

@@ -23,6 +23,8 @@ def _week_from(request) -> date:
         day = date.fromisoformat(raw)
     except ValueError:
         day = timezone.localdate()
+    if not date(1900, 1, 8) <= day <= date(9000, 1, 1):  # keeps every week's arithmetic in range
+        day = timezone.localdate()
     return services.week_start_of(day)
 
 

@@ -18,7 +18,9 @@ def test_the_board_is_for_dispatchers_and_supervisors(client, users, who, status
         assert client.get(url).status_code == status
 
 
-@pytest.mark.parametrize(("who", "status"), [("clinician", 200), ("officer", 200), ("dispatcher", 403), ("intake", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"), [("clinician", 200), ("officer", 200), ("dispatcher", 403), ("intake", 403)]
+)
 def test_my_unit_is_for_clinicians_and_officers(client, users, who, status):
     client.force_login(users[who])
     assert client.get("/me/").status_code == status

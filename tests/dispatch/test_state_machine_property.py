@@ -15,6 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from coresponder.errors import ApplicationError
 from dispatch import transitions
 from dispatch.models import Assignment, CallEvent, CrisisCall
+from dispatch.selectors import declined_unit_ids, eligible_units
 from dispatch.services import (
     call_assign,
     call_auto_assign,
@@ -84,6 +85,12 @@ class Dispatching(RuleBasedStateMachine):
     @rule()
     def sweep_now(self):
         sweep()
+        # Liveness: after a sweep no call waits in the queue while a unit it could take is free.
+        free = set(eligible_units(timezone.now()).values_list("pk", flat=True))
+        queued = list(CrisisCall.objects.filter(status=S.QUEUED).values_list("pk", flat=True))
+        declined = declined_unit_ids(queued)
+        for pk in queued:
+            assert free <= declined.get(pk, set()), f"call {pk} waits while {free} are free"
 
     @rule(index=st.integers(0, 50), to=st.sampled_from(S.values))
     def dispatcher_moves(self, index, to):

@@ -178,11 +178,36 @@ def test_moving_a_shift_moves_its_units_and_is_refused_when_it_would_double_book
     day = shift(4, 6, hours=6)
     unit = pair(day, clinician=clinician, override_reason="cover")
     with pytest.raises(ConflictError) as refusal:
-        services.shift_update(shift=day, ends_at=at(4, 16))
+        services.shift_update(shift=day, ends_at=at(4, 16), override_reason="cover")
     assert "Zoe Bennett is already in" in refusal.value.detail
-    services.shift_update(shift=day, starts_at=at(4, 5))
+    with pytest.raises(ConflictError) as refusal:
+        services.shift_update(shift=day, starts_at=at(4, 5))
+    assert refusal.value.code == "roster_rule_needs_override", "the short rest still needs a reason"
+    services.shift_update(shift=day, starts_at=at(4, 5), override_reason="still cover")
     unit.refresh_from_db()
-    assert unit.shift_starts_at == at(4, 5)
+    assert (unit.shift_starts_at, unit.rule_override_reason) == (at(4, 5), "still cover")
+
+
+def test_moving_a_shift_puts_its_units_on_or_off_duty_for_the_new_times():
+    from django.utils import timezone
+
+    now = timezone.now()
+    current = ShiftFactory(starts_at=now - timedelta(hours=1))
+    unit = pair(current)
+    assert unit.status == Unit.Status.AVAILABLE
+    services.shift_update(shift=current, starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=8))
+    unit.refresh_from_db()
+    assert unit.status == Unit.Status.OFF_DUTY
+
+
+def test_changing_only_the_uniform_flag_keeps_the_override():
+    supervisor = UserFactory(username="sup", role="supervisor")
+    clinician = ClinicianFactory()
+    pair(shift(4, 7), clinician=clinician)
+    unit = pair(shift(4, 20), clinician=clinician, override_reason="Storm cover", actor=supervisor)
+    services.unit_update(unit=unit, uniformed=True, actor=supervisor)
+    unit.refresh_from_db()
+    assert (unit.uniformed, unit.rule_override_reason, unit.rule_override_by) == (True, "Storm cover", supervisor)
 
 
 def test_a_shift_with_units_cannot_be_deleted():
