@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/coresponder
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format migrate worker beat web smoke install clean
+.PHONY: run test lint format migrate worker beat web smoke install clean bench bench-reports
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ beat: install
 ## smoke: start the stack as `make run` does, on the embedded defaults, and poke it
 smoke: install
 	$(BIN)/python scripts/smoke.py
+
+## bench: the benchmarks (PostgreSQL and Redis on localhost); results in bench/RESULTS.md
+bench: bench-reports
+
+bench-reports: install
+	$(BIN)/python bench/reports_bench.py --calls $${CALLS:-50000}
 
 clean:
 	rm -rf var/broker var/static var/screenshots var/celerybeat-schedule*

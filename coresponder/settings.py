@@ -322,3 +322,13 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {
 DISPATCH_BOARD_AMBER_SHARE = env_float("DISPATCH_BOARD_AMBER_SHARE", 0.5)
 # Map tiles for the board ({z}/{x}/{y}); empty for none. The map shows markers either way.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# --- Reports ----------------------------------------------------------------------------------
+# Response-time targets in seconds, each to be met by REPORT_TARGET_SHARE of calls. The dispatch
+# target follows NFPA 1225's call-processing standard (60 s for 90 % of calls).
+REPORT_TARGETS = {
+    "received_dispatched": env_int("REPORT_TARGET_DISPATCH_SECONDS", 60),
+    "dispatched_on_scene": env_int("REPORT_TARGET_TRAVEL_SECONDS", 900),
+    "received_on_scene": env_int("REPORT_TARGET_RESPONSE_SECONDS", 1200),
+}
+REPORT_TARGET_SHARE = env_float("REPORT_TARGET_SHARE", 0.9)

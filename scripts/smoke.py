@@ -107,6 +107,11 @@ def extra_checks(opener, base, log, env) -> None:
         call = json.load(urllib.request.urlopen(request, timeout=10))
         if call["status"] == "dispatched":
             print(f"call posted and dispatched to unit {call['unit']} in {time.monotonic() - posted:.2f} s")
+            today = time.strftime("%Y-%m-%d")
+            page = opener.open(f"{base}/reports/?start={today}&end={today}", timeout=30).read().decode()
+            if "Response times" not in page:
+                fail("the reports page did not render on the embedded database", log)
+            print("reports page: renders on SQLite")
             return
         time.sleep(0.1)
     fail(f"the call was not dispatched within 30 s (status {call['status']})", log)

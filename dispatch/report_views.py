@@ -1,0 +1,234 @@
+"""The reports page, its CSV exports and the summary API (SPEC §4 "Reports"). The figures come
+from dispatch.reports; here they are only parsed for, laid out and written out."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django import forms
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coresponder.errors import ApplicationError
+from coresponder.roles import Role, role_permission
+from coresponder.web import role_required
+from dispatch import reports
+
+MAX_DAYS = 400  # a year and a bit; longer ranges are split by the reader
+
+
+def last_month(today: date) -> tuple[date, date]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+class RangeForm(forms.Form):
+    start = forms.DateField(label="From")
+    end = forms.DateField(label="To (inclusive)")
+    priority = forms.TypedChoiceField(
+        choices=[("", "All priorities"), (1, "1 – emergent"), (2, "2 – urgent"), (3, "3 – routine")],
+        coerce=int, required=False, empty_value=None,
+    )  # fmt: skip
+    unit = forms.CharField(max_length=16, required=False, label="Unit (call sign)")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "Must be on or after the first day.")
+            elif (end - start).days >= MAX_DAYS:
+                self.add_error("end", f"At most {MAX_DAYS} days at a time.")
+            elif not date(1900, 1, 1) <= start <= end <= date(9000, 1, 1):
+                self.add_error("start", "Choose dates between 1900 and 9000.")
+        return cleaned
+
+    def range(self) -> reports.Range:
+        data = self.cleaned_data
+        return reports.Range(first=data["start"], last=data["end"], priority=data["priority"], call_sign=data["unit"])
+
+
+def range_form(params) -> RangeForm:
+    first, last = last_month(timezone.localdate())
+    data = {"start": first.isoformat(), "end": last.isoformat(), **{k: v for k, v in params.items() if v}}
+    return RangeForm(data)
+
+
+def scaled_bars(figures: list[reports.IntervalFigures]) -> list[dict]:
+    """Response-time figures with bar widths (0-100) on one scale per interval, for the SVG."""
+    rows = []
+    for key, label, _, _ in reports.INTERVALS:
+        group = [f for f in figures if f.key == key]
+        top = max([f.p90 or 0 for f in group] + [group[0].target_seconds]) or 1
+        rows.append({
+            "label": label, "target": group[0].target_seconds, "target_x": 100 * group[0].target_seconds / top,
+            "bars": [{"figures": f, "median_w": 100 * (f.median or 0) / top, "p90_w": 100 * (f.p90 or 0) / top}
+                     for f in group],
+        })  # fmt: skip
+    return rows
+
+
+def heat_level(count: int, top: int) -> int:
+    return 0 if count == 0 else min(5, 1 + (4 * count) // max(top, 1))
+
+
+@role_required(Role.SUPERVISOR)
+def reports_page(request):
+    form = range_form(request.GET)
+    context = {"form": form}
+    if form.is_valid():
+        summary = reports.summary(form.range())
+        top = max((cell.calls for day in summary.heat_map for cell in day.hours), default=0)
+        most = max((count for _, _, count in summary.outcomes.dispositions), default=0) or 1
+        context |= {
+            "summary": summary,
+            "bars": scaled_bars(summary.response_times),
+            "heat": [(day, [(cell, heat_level(cell.calls, top)) for cell in day.hours]) for day in summary.heat_map],
+            "hour_of_week": reports.hour_of_week(summary.heat_map),
+            "dispositions": [
+                (code, label, count, summary.outcomes.share(count), 100 * count / most)
+                for code, label, count in summary.outcomes.dispositions
+            ],
+            "query": request.GET.urlencode(),
+            "target_share": int(settings.REPORT_TARGET_SHARE * 100),
+        }
+    return render(request, "dispatch/reports.html", context, status=200 if form.is_valid() else 400)
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _seconds(value):
+    return "" if value is None else f"{value:.1f}"
+
+
+def _share(value):
+    return "" if value is None else f"{value:.4f}"
+
+
+def csv_tables(summary: reports.Summary, report: reports.Range) -> dict:
+    """Each table of the page as (header, rows)."""
+    o = summary.outcomes
+    return {
+        "response-times": (
+            ["interval", "priority", "calls", "median_seconds", "p90_seconds", "target_seconds", "share_within_target"],
+            [
+                [
+                    f.key,
+                    f.priority or "all",
+                    f.count,
+                    _seconds(f.median),
+                    _seconds(f.p90),
+                    f.target_seconds,
+                    _share(f.share_within_target),
+                ]
+                for f in summary.response_times
+            ],
+        ),
+        "dispositions": (
+            ["disposition", "count", "share"],
+            [[code, count, _share(o.share(count))] for code, _, count in o.dispositions]
+            + [
+                ["arrests_per_100", _seconds(o.arrests_per_100), ""],
+                ["force_per_100", _seconds(o.force_per_100), ""],
+                ["follow_ups_needed", o.follow_ups, ""],
+            ],
+        ),
+        "heat-map": (
+            ["hour_start_local", "calls", "non_uniformed_units_on_duty"],
+            [
+                [cell.start.isoformat(), cell.calls, cell.units_on_duty]
+                for day in summary.heat_map
+                for cell in day.hours
+            ],
+        ),
+        "workload-units": (
+            ["unit", "calls", "hours_on_calls"],
+            [[w.name, w.calls, f"{w.hours_on_calls:.2f}"] for w in summary.workload_units],
+        ),
+        "workload-responders": (
+            ["responder", "calls", "hours_on_calls"],
+            [[w.name, w.calls, f"{w.hours_on_calls:.2f}"] for w in summary.workload_responders],
+        ),
+        "calls": ([c.replace("__", "_") for c in reports.CALL_COLUMNS], reports.per_call_rows(report)),
+    }
+
+
+@role_required(Role.SUPERVISOR)
+def reports_csv(request, table: str):
+    form = range_form(request.GET)
+    if not form.is_valid():
+        return HttpResponse("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), status=400,
+                            content_type="text/plain")  # fmt: skip
+    report = form.range()
+    summary = reports.summary(report, with_heat_map=table == "heat-map")
+    tables = csv_tables(summary, report)
+    if table not in tables:
+        return HttpResponse(
+            f"No table {table!r}; choose one of {', '.join(tables)}.", status=404, content_type="text/plain"
+        )
+    header, rows = tables[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{table}-{report.first}-{report.last}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+    return response
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+class ReportSummaryAPI(APIView):
+    """The report's figures as JSON for the city's dashboards (supervisors)."""
+
+    permission_classes = [role_permission(Role.SUPERVISOR)]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="First local day, YYYY-MM-DD (default: first of last month)"),
+            OpenApiParameter("to", str, description="Last local day, inclusive"),
+            OpenApiParameter("priority", int, enum=[1, 2, 3]),
+            OpenApiParameter("unit", str, description="A unit's call sign"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        params = {"start": request.query_params.get("from", ""), "end": request.query_params.get("to", ""),
+                  "priority": request.query_params.get("priority", ""), "unit": request.query_params.get("unit", "")}  # fmt: skip
+        form = range_form(params)
+        if not form.is_valid():
+            fields = {{"start": "from", "end": "to"}.get(k, k): v for k, v in form.errors.items()}
+            raise ApplicationError("The report's range or filters are not valid.", fields=fields)
+        summary = reports.summary(form.range(), with_heat_map=False)
+        o = summary.outcomes
+        return Response({
+            "from": summary.range.first, "to": summary.range.last,
+            "priority": summary.range.priority, "unit": summary.range.call_sign or None,
+            "target_share": settings.REPORT_TARGET_SHARE,
+            "response_times": [
+                {"interval": f.key, "priority": f.priority, "calls": f.count, "median_seconds": f.median,
+                 "p90_seconds": f.p90, "target_seconds": f.target_seconds,
+                 "share_within_target": f.share_within_target, "target_met": f.target_met}
+                for f in summary.response_times
+            ],
+            "outcomes": {
+                "calls": o.calls, "with_outcome": o.with_outcome,
+                "dispositions": {code: {"count": n, "share": o.share(n)} for code, _, n in o.dispositions},
+                "arrests": o.arrests, "arrests_per_100": o.arrests_per_100,
+                "force": o.force, "force_per_100": o.force_per_100, "follow_ups_needed": o.follow_ups,
+            },
+            "workload": {
+                "units": [{"unit": w.name, "calls": w.calls, "hours_on_calls": round(w.hours_on_calls, 2)}
+                          for w in summary.workload_units],
+                "responders": [{"responder": w.name, "calls": w.calls, "hours_on_calls": round(w.hours_on_calls, 2)}
+                               for w in summary.workload_responders],
+            },
+        })  # fmt: skip

@@ -1,0 +1,203 @@
+"""Program reports against calls whose figures were computed by hand."""
+
+import csv
+import io
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import F
+
+from dispatch import reports
+from dispatch.models import Assignment, CrisisCall, Outcome
+from tests.factories import CallFactory, ShiftFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+CHICAGO = ZoneInfo("America/Chicago")
+MARCH = {"from": "2030-03-01", "to": "2030-03-31"}
+
+
+def local(day, hour, minute=0):
+    return datetime(2030, 3, day, hour, minute, tzinfo=CHICAGO)
+
+
+def call(received, priority=1, to_dispatch=None, to_scene=None, **fields):
+    dispatched = received + timedelta(seconds=to_dispatch) if to_dispatch is not None else None
+    on_scene = dispatched + timedelta(seconds=to_scene) if to_scene is not None else None
+    status = "closed" if on_scene else ("dispatched" if dispatched else "queued")
+    return CallFactory(received_at=received, priority=priority, dispatched_at=dispatched, on_scene_at=on_scene,
+                       status=status, **fields)  # fmt: skip
+
+
+@pytest.fixture
+def march():
+    """P1 received→dispatched 10, 20, 30, 40, 100 s; dispatched→on scene 300, 600, 900, 1200 s.
+    P2 received→dispatched 50, 70 s. One P3 call never dispatched. Four outcomes."""
+    p1 = [
+        call(local(2, 8 + i), 1, d, s)
+        for i, (d, s) in enumerate([(10, 300), (20, 600), (30, 900), (40, 1200), (100, None)])
+    ]
+    p2 = [call(local(3, 9), 2, 50), call(local(31, 23, 30), 2, 70)]  # the last: 23:30 on the last day
+    call(local(4, 3), 3)
+    call(datetime(2030, 4, 1, 0, 10, tzinfo=CHICAGO), 1, 5)  # the next day: outside
+    call(datetime(2030, 2, 28, 23, 50, tzinfo=CHICAGO), 1, 5)  # the day before: outside
+    for c, disposition, extra in [
+        (p1[0], "resolved_on_scene", {"follow_up_needed": True}),
+        (p1[1], "resolved_on_scene", {}),
+        (p1[2], "referred", {"narrative": "private"}),
+        (p1[3], "arrest", {"arrest_made": True, "force_used": True}),
+    ]:
+        Outcome.objects.create(call=c, disposition=disposition, **extra)
+    return p1 + p2
+
+
+def figures(api, **params):
+    body = api("supervisor").get("/api/v1/reports/summary/", {**MARCH, **params}).json()
+    return {(r["interval"], r["priority"]): r for r in body["response_times"]}, body
+
+
+def test_response_times_match_the_hand_computed_figures(api, march):
+    rt, _ = figures(api)
+    assert rt[("received_dispatched", 1)] | {} == {
+        "interval": "received_dispatched", "priority": 1, "calls": 5, "median_seconds": 30.0, "p90_seconds": 76.0,
+        "target_seconds": 60, "share_within_target": 0.8, "target_met": False,
+    }  # fmt: skip
+    assert (rt[("received_dispatched", 2)]["median_seconds"], rt[("received_dispatched", 2)]["p90_seconds"]) == (
+        60.0,
+        68.0,
+    )
+    assert rt[("received_dispatched", 2)]["share_within_target"] == 0.5
+    assert rt[("received_dispatched", 3)]["calls"] == 0 and rt[("received_dispatched", 3)]["median_seconds"] is None
+    everyone = rt[("received_dispatched", None)]
+    assert (everyone["calls"], everyone["median_seconds"], everyone["p90_seconds"]) == (7, 40.0, 82.0)
+    assert everyone["share_within_target"] == pytest.approx(5 / 7)
+    travel = rt[("dispatched_on_scene", 1)]
+    assert (travel["calls"], travel["median_seconds"], travel["p90_seconds"], travel["share_within_target"]) == (
+        4, 750.0, 1110.0, 0.75,
+    )  # fmt: skip
+    assert rt[("received_on_scene", 1)]["median_seconds"] == 775.0  # 310, 620, 930, 1240
+
+
+def test_outcomes_are_counted_with_rates_per_hundred(api, march):
+    _, body = figures(api)
+    o = body["outcomes"]
+    assert (o["calls"], o["with_outcome"], o["arrests"], o["force"], o["follow_ups_needed"]) == (8, 4, 1, 1, 1)
+    assert (o["arrests_per_100"], o["force_per_100"]) == (25.0, 25.0)
+    assert o["dispositions"]["resolved_on_scene"] == {"count": 2, "share": 0.5}
+    assert o["dispositions"]["emergency_detention"] == {"count": 0, "share": 0.0}
+
+
+def test_filters_narrow_the_report(api, march):
+    rt, body = figures(api, priority=2)
+    assert body["outcomes"]["calls"] == 2
+    assert rt[("received_dispatched", None)]["median_seconds"] == 60.0
+
+
+def test_the_page_shows_the_same_figures(client, users, march):
+    client.force_login(users["supervisor"])
+    page = client.get("/reports/", {"start": "2030-03-01", "end": "2030-03-31"}).content.decode()
+    for text in ("<strong>8</strong> calls", "<strong>25.0</strong> arrests per 100", ">30 s<", ">76 s<", ">80 %<",
+                 ">750 s<", ">1110 s<"):  # fmt: skip
+        assert text in page, text
+    assert "private" not in page
+
+
+def test_the_report_defaults_to_last_month(client, users):
+    from dispatch.report_views import last_month
+
+    client.force_login(users["supervisor"])
+    first, last = last_month(date(2030, 3, 15))
+    assert (first, last) == (date(2030, 2, 1), date(2030, 2, 28))
+    assert client.get("/reports/").status_code == 200
+
+
+def test_csv_exports_carry_the_tables_and_never_the_narrative(client, users, march):
+    client.force_login(users["supervisor"])
+    query = {"start": "2030-03-01", "end": "2030-03-31"}
+    rows = list(csv.reader(io.StringIO(client.get("/reports/response-times.csv", query).content.decode())))
+    assert rows[0][:3] == ["interval", "priority", "calls"]
+    assert ["received_dispatched", "1", "5", "30.0", "76.0", "60", "0.8000"] in rows
+    calls = client.get("/reports/calls.csv", query).content.decode()
+    assert "narrative" not in calls and "private" not in calls
+    assert len(list(csv.reader(io.StringIO(calls)))) == 1 + 8
+    for table in ("dispositions", "heat-map", "workload-units", "workload-responders"):
+        response = client.get(f"/reports/{table}.csv", query)
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert client.get("/reports/secrets.csv", query).status_code == 404
+
+
+def test_daylight_saving_days_have_23_and_25_hours_in_the_heat_map():
+    spring = reports.heat_map(reports.Range(first=date(2030, 3, 9), last=date(2030, 3, 11)))
+    assert [len(day.hours) for day in spring] == [24, 23, 24]
+    autumn = reports.heat_map(reports.Range(first=date(2030, 11, 3), last=date(2030, 11, 3)))
+    assert len(autumn[0].hours) == 25
+    assert [cell.start.strftime("%H") for cell in autumn[0].hours[:3]] == ["00", "01", "01"]
+
+
+def test_the_heat_map_counts_calls_in_their_local_hour_against_units_on_duty():
+    shift = ShiftFactory(starts_at=local(5, 7), ends_at=local(5, 15))
+    UnitFactory(shift=shift)
+    UnitFactory(shift=shift, uniformed=True)
+    call(local(5, 8, 15))
+    call(local(5, 8, 45))
+    call(local(5, 20, 5))
+    day = reports.heat_map(reports.Range(first=date(2030, 3, 5), last=date(2030, 3, 5)))[0]
+    eight, twenty = day.hours[8], day.hours[20]
+    assert (eight.calls, eight.units_on_duty, eight.understaffed) == (2, 1, True)
+    assert (twenty.calls, twenty.units_on_duty, twenty.uncovered) == (1, 0, True)
+    assert day.hours[9].units_on_duty == 1 and day.hours[15].units_on_duty == 0
+
+
+def test_workload_counts_calls_and_hours_on_them():
+    unit = UnitFactory(call_sign="CR-11")
+    for start_hour in (8, 10):
+        c = call(local(6, start_hour), 1, 30)
+        Assignment.objects.create(
+            call=c, unit=unit, started_at=c.dispatched_at, ended_at=c.dispatched_at + timedelta(minutes=90)
+        )
+    workload = reports.workload_by_unit(reports.Range(first=date(2030, 3, 1), last=date(2030, 3, 31)))
+    assert [(w.name, w.calls, w.hours_on_calls) for w in workload] == [("CR-11", 2, 3.0)]
+    people = reports.workload_by_responder(reports.Range(first=date(2030, 3, 1), last=date(2030, 3, 31)))
+    assert {w.name for w in people} == {f"{unit.clinician.name} (clinician)", f"{unit.officer.name} (officer)"}
+
+
+def test_the_python_percentile_agrees_with_postgresql():
+    """The embedded database computes percentiles in Python: it must give PostgreSQL's answers."""
+    rng = random.Random(7)
+    for n in (1, 2, 5, 10, 37):
+        CrisisCall.objects.all().delete()
+        for _ in range(n):
+            call(local(10, 12), 1, rng.randint(1, 5000))
+        seconds = reports.Seconds(F("dispatched_at"), F("received_at"))
+        values = list(CrisisCall.objects.annotate(s=seconds).values_list("s", flat=True))
+        for fraction in (0.5, 0.9):
+            in_database = CrisisCall.objects.aggregate(v=reports.Percentile(seconds, fraction))["v"]
+            assert reports.percentile(values, fraction) == pytest.approx(in_database)
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": "2030-03-31", "to": "2030-03-01"}, {"from": "yesterday"}, {"from": "2020-01-01", "to": "2030-01-01"},
+               {"priority": "7"}, {"to": "9999-12-31"}],
+)  # fmt: skip
+def test_a_bad_range_is_a_400(api, params):
+    response = api("supervisor").get("/api/v1/reports/summary/", params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("supervisor", 200), ("dispatcher", 403), ("clinician", 403), ("intake", 403), (None, 401)]
+)
+def test_only_supervisors_read_reports(api, client, users, who, status):
+    assert api(who).get("/api/v1/reports/summary/").status_code == status
+    if who:
+        client.force_login(users[who])
+        assert client.get("/reports/").status_code == (200 if who == "supervisor" else 403)
+
+
+def test_a_call_without_a_unit_counts_in_no_units_workload(api):
+    CallFactory(received_at=local(7, 12), status="queued", unit=None)
+    _, body = figures(api)
+    assert body["workload"]["units"] == []
+    assert Assignment.objects.count() == 0
