@@ -23,13 +23,18 @@ $BIN/celery -A coresponder worker --loglevel=INFO --concurrency=2 --hostname="wo
 pids+=($!)
 $BIN/celery -A coresponder beat --loglevel=INFO --schedule="$VAR_DIR/celerybeat-schedule" &
 pids+=($!)
+if [ "${SIMULATE:-1}" != "0" ]; then
+  # The living city: calls arrive and units work them (SIMULATE=0 for a quiet board).
+  $BIN/python manage.py simulate --speed "${SIMULATE_SPEED:-10}" &
+  pids+=($!)
+fi
 
 cat <<TXT
 
   Co-responder dispatch is starting on http://127.0.0.1:$PORT/
   Demo logins (username / password): supervisor / demo-supervisor, dispatcher / demo-dispatcher,
   clinician / demo-clinician, officer / demo-officer, intake / demo-intake.
-  Ctrl-C stops the web server, the worker and beat.
+  Ctrl-C stops the web server, the worker, beat and the simulator (SIMULATE=0 turns it off).
 
 TXT
 # If any of the three dies, stop the others rather than run half a system.

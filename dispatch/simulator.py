@@ -1,0 +1,196 @@
+"""A living demo city: crisis calls arrive, units drive to them and work them.
+
+The simulator plays the 911 CAD, the units' members and a dispatcher who reviews held calls.
+It only ever goes through the services the API and pages use -- intake, the state machine, the
+location endpoint's service, the outcome -- so the real Celery dispatcher does the
+dispatching. Time runs ``speed`` times faster than the wall clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from coresponder.errors import ApplicationError
+from dispatch import services
+from dispatch.eta import haversine_km
+from dispatch.models import CallEvent, CrisisCall, Outcome
+from units.models import Unit
+from units.services import local, unit_record_location
+
+logger = logging.getLogger(__name__)
+S = CrisisCall.Status
+
+# Calls per hour at each local hour of the day: crisis lines peak in the afternoon and evening.
+HOURLY_RATE = [1.2, 1.0, 0.8, 0.6, 0.5, 0.5, 0.7, 1.0, 1.5, 2.0, 2.4, 2.7,
+               3.0, 3.2, 3.4, 3.6, 3.8, 3.8, 3.6, 3.3, 2.9, 2.4, 1.9, 1.5]  # fmt: skip
+# Neighbourhoods of St. Louis calls come from (lat, lon), with a little spread around each.
+NEIGHBOURHOODS = [
+    (38.6290, -90.1970), (38.6420, -90.2600), (38.6850, -90.2400), (38.5690, -90.2560), (38.6050, -90.2440),
+    (38.6560, -90.2170), (38.6130, -90.2930), (38.5910, -90.2250), (38.6690, -90.2810), (38.7150, -90.2300),
+]  # fmt: skip
+CRISIS_CENTER = (38.6340, -90.2630)  # where voluntary transports go
+NATURES = [("welfare_check", 30), ("suicidal_ideation", 22), ("psychosis", 15), ("substance_use", 13),
+           ("family_conflict", 12), ("other", 8)]  # fmt: skip
+DISPOSITIONS = [("resolved_on_scene", 34), ("referred", 24), ("transport_crisis_center", 11),
+                ("transport_emergency_department", 6), ("emergency_detention", 5), ("medical_transport", 3),
+                ("arrest", 1), ("no_contact", 9), ("refused_services", 6), ("other", 1)]  # fmt: skip
+TRANSPORTING = {"transport_crisis_center", "transport_emergency_department", "emergency_detention", "medical_transport"}
+STREET_SPEED_KMH = 35.0
+SAFETY_FLAG_SHARE = 0.08
+
+
+def weighted(rng: random.Random, choices):
+    return rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+
+
+@dataclass
+class Plan:
+    """What the simulator means to do next with one call, and when (simulated time)."""
+
+    due: datetime
+    disposition: str = ""
+
+
+@dataclass
+class Simulator:
+    speed: float = 1.0
+    rate_factor: float = 1.0
+    seed: int | None = None
+    rng: random.Random = field(init=False)
+    plans: dict[int, Plan] = field(default_factory=dict)
+    sim_now: datetime = field(default_factory=timezone.now)
+    created: int = 0
+
+    def __post_init__(self):
+        self.rng = random.Random(self.seed)
+        self.actor = self._simulator_user()
+
+    @staticmethod
+    def _simulator_user() -> User:
+        """One login plays the CAD, the dispatcher reviewing held calls and the units' members."""
+        user, _ = User.objects.get_or_create(username="simulator", defaults={"first_name": "Simulator"})
+        for role in ("intake", "dispatcher", "supervisor"):
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    # --- the clock ---
+
+    def run(self, *, seconds: float | None = None, tick: float = 1.0) -> None:
+        started = time.monotonic()
+        last = started
+        while seconds is None or time.monotonic() - started < seconds:
+            time.sleep(tick)
+            current = time.monotonic()
+            self.step(timedelta(seconds=(current - last) * self.speed))
+            last = current
+
+    def step(self, elapsed: timedelta) -> None:
+        self.sim_now += elapsed
+        self._arrivals(elapsed)
+        for call in CrisisCall.objects.filter(status__in=(S.HELD, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
+                                                           S.TRANSPORTING, S.CLEARED)).select_related("unit"):  # fmt: skip
+            try:
+                self._advance(call, elapsed)
+            except ApplicationError as refusal:  # someone (a person at the board) moved it first
+                logger.info("Simulator: call %s: %s", call.pk, refusal.detail)
+                self.plans.pop(call.pk, None)
+
+    # --- the 911 CAD ---
+
+    def _arrivals(self, elapsed: timedelta) -> None:
+        per_hour = HOURLY_RATE[local(self.sim_now).hour] * self.rate_factor
+        expected = per_hour * elapsed.total_seconds() / 3600
+        for _ in range(self._poisson(expected)):
+            lat, lon = self.rng.choice(NEIGHBOURHOODS)
+            flagged = self.rng.random() < SAFETY_FLAG_SHARE
+            services.call_intake(
+                actor=self.actor, source=CallEvent.Source.API,
+                lat=lat + self.rng.gauss(0, 0.008), lon=lon + self.rng.gauss(0, 0.01),
+                address=f"{self.rng.randint(100, 5999)} {self.rng.choice(STREETS)}",
+                nature=weighted(self.rng, NATURES), priority=self.rng.choices((1, 2, 3), weights=(2, 5, 3))[0],
+                weapons=flagged and self.rng.random() < 0.6, violence=flagged, callback_number="314-555-0100",
+                external_id=f"SIM-{int(time.time() * 1000)}-{self.rng.randint(0, 10**6)}",
+            )  # fmt: skip
+            self.created += 1
+
+    def _poisson(self, mean: float) -> int:
+        # Knuth's method: fine for the small means of one tick.
+        limit, count, product = math.exp(-mean), 0, self.rng.random()
+        while product > limit:
+            count += 1
+            product *= self.rng.random()
+        return count
+
+    # --- a call's life after dispatch ---
+
+    def _plan(self, call: CrisisCall, minutes: float, **extra) -> Plan:
+        plan = Plan(due=self.sim_now + timedelta(minutes=minutes), **extra)
+        self.plans[call.pk] = plan
+        return plan
+
+    def _move(self, call: CrisisCall, status: str, note: str = "") -> None:
+        services.call_transition(call=call, to_status=status, actor=self.actor, source=CallEvent.Source.API, note=note)
+        self.plans.pop(call.pk, None)
+
+    def _advance(self, call: CrisisCall, elapsed: timedelta) -> None:
+        plan = self.plans.get(call.pk)
+        if call.status == S.HELD:  # the reviewing dispatcher: most held calls go back to 911
+            plan = plan or self._plan(call, self.rng.uniform(1, 4))
+            if self.sim_now >= plan.due:
+                release = self.rng.random() < 0.3
+                self._move(call, S.RECEIVED if release else S.RETURNED_TO_911,
+                           "Reviewed: safe for a co-responder unit" if release else "Reviewed: police response")  # fmt: skip
+        elif call.status == S.DISPATCHED:  # the unit acknowledges
+            plan = plan or self._plan(call, self.rng.uniform(0.3, 1.5))
+            if self.sim_now >= plan.due:
+                self._move(call, S.EN_ROUTE)
+        elif call.status == S.EN_ROUTE:
+            if self._drive(call.unit, (call.lat, call.lon), elapsed):
+                self._move(call, S.ON_SCENE)
+        elif call.status == S.ON_SCENE:
+            plan = plan or self._plan(
+                call, self.rng.lognormvariate(3.5, 0.5), disposition=weighted(self.rng, DISPOSITIONS)
+            )
+            if self.sim_now >= plan.due:
+                going = plan.disposition in TRANSPORTING
+                self._move(call, S.TRANSPORTING if going else S.CLEARED)
+                self.plans[call.pk] = Plan(due=self.sim_now, disposition=plan.disposition)
+        elif call.status == S.TRANSPORTING:
+            if self._drive(call.unit, CRISIS_CENTER, elapsed):
+                disposition = plan.disposition if plan else "transport_crisis_center"
+                self._move(call, S.CLEARED)
+                self.plans[call.pk] = Plan(due=self.sim_now + timedelta(minutes=5), disposition=disposition)
+        elif call.status == S.CLEARED:  # the clinician writes the outcome
+            plan = plan or self._plan(call, 2, disposition=weighted(self.rng, DISPOSITIONS))
+            if self.sim_now >= plan.due:
+                services.call_record_outcome(
+                    call=call, actor=self.actor, source=CallEvent.Source.API, disposition=plan.disposition,
+                    arrest_made=plan.disposition == Outcome.Disposition.ARREST,
+                    follow_up_needed=self.rng.random() < 0.3, narrative="(simulated)",
+                )  # fmt: skip
+                self.plans.pop(call.pk, None)
+
+    def _drive(self, unit: Unit, target: tuple[float, float], elapsed: timedelta) -> bool:
+        """Move the unit toward ``target`` at street speed, posting a fix; True on arrival."""
+        unit.refresh_from_db(fields=["lat", "lon", "location_at"])
+        here = (unit.lat, unit.lon) if unit.lat is not None else target
+        remaining = haversine_km(here, target)
+        step = STREET_SPEED_KMH * elapsed.total_seconds() / 3600
+        arrived = remaining <= max(step, 0.05)
+        share = 1.0 if arrived else step / remaining
+        lat = here[0] + (target[0] - here[0]) * share
+        lon = here[1] + (target[1] - here[1]) * share
+        unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=timezone.now())
+        return arrived
+
+
+STREETS = ["Market St", "Delmar Blvd", "Grand Blvd", "Gravois Ave", "Natural Bridge Ave", "Kingshighway Blvd",
+           "Chippewa St", "Jefferson Ave", "Broadway", "Hampton Ave", "Manchester Ave", "Lindell Blvd"]  # fmt: skip
