@@ -136,6 +136,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "application_name", os.environ.get("DATABASE_APPLICATION_NAME", "coresponder")
     )
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if not os.environ.get("DATABASE_CONN_MAX_AGE"):
+        # Persistent connections, checked before reuse: workers and web processes both reuse.
+        DATABASES["default"]["CONN_MAX_AGE"] = 300
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -179,8 +182,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # (a laptop over plain http) these would lock the developer out, so they follow DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # Preloading a domain into browsers is a city IT decision that is hard to undo, so it is off
@@ -262,6 +265,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connection around every task unless this is set;
+# reconnecting costs ~6 ms, more than an assignment. See coresponder/celery.py for the checks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from coresponder.roles import Role, has_role
@@ -75,24 +77,40 @@ class Candidate:
 def ranked_candidates(*, lat: float, lon: float, now: datetime, exclude_unit_ids=(), limit=None) -> list[Candidate]:
     """The best units for a call at (lat, lon), best first (SPEC §3.2).
 
-    The database orders eligible units by freshness and straight-line distance and returns the
-    nearest few as plain values, whatever the number of units on shift; the travel-time
-    estimator ranks only those.
+    The database returns the nearest few eligible units as plain values, whatever the number of
+    units on shift, and the travel-time estimator ranks only those. Units with a fresh location
+    come first; units with a stale or no location are looked at only if too few fresh ones are.
     """
     limit = limit or settings.DISPATCH_CANDIDATES
-    rows = (
-        eligible_units(now)
-        .exclude(pk__in=exclude_unit_ids)
-        .annotate(
-            stale=stale_expression(now),
+    units = eligible_units(now).exclude(pk__in=exclude_unit_ids)
+    fresh_since = now - settings.DISPATCH_LOCATION_STALE_AFTER
+    rows = _nearest_fresh(units.filter(location_at__gte=fresh_since), lat, lon, limit)
+    if len(rows) < limit:
+        others = units.exclude(location_at__gte=fresh_since).annotate(
+            stale=Value(True, output_field=BooleanField()),
             distance_km=Coalesce(
                 eta.distance_km_expression(lat, lon), Value(UNKNOWN_DISTANCE_KM), output_field=FloatField()
             ),
         )
-        .order_by("stale", "distance_km", "status_changed_at", "pk")
-        .values_list(*UNIT_ROW_FIELDS)[:limit]
-    )
-    return rank([UnitRow(*row) for row in rows], lat=lat, lon=lon)
+        rows += [UnitRow(*row) for row in others.order_by("distance_km", "status_changed_at", "pk")
+                 .values_list(*UNIT_ROW_FIELDS)[: limit - len(rows)]]  # fmt: skip
+    return rank(rows, lat=lat, lon=lon)
+
+
+# The nearest-first index orders by flat degrees, not by the Earth's surface; taking a few times
+# more rows than needed keeps the true nearest among them before the exact ranking.
+KNN_OVERSAMPLE = 3
+
+
+def _nearest_fresh(units: QuerySet[Unit], lat: float, lon: float, limit: int) -> list[UnitRow]:
+    fresh = units.filter(lat__isnull=False).annotate(stale=Value(False, output_field=BooleanField()))
+    if connection.vendor == "postgresql":
+        # Walks units_unit's unit_available_location_knn index (units migration 0003).
+        nearest = RawSQL('point("units_unit"."lon", "units_unit"."lat") <-> point(%s, %s)', (lon, lat))
+        fresh = fresh.order_by(nearest.asc())[: limit * KNN_OVERSAMPLE]
+    else:
+        fresh = fresh.annotate(distance_km=eta.distance_km_expression(lat, lon)).order_by("distance_km", "pk")[:limit]
+    return [UnitRow(*row) for row in fresh.values_list(*UNIT_ROW_FIELDS)]
 
 
 def rank(rows: list[UnitRow], *, lat: float, lon: float) -> list[Candidate]:

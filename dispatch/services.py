@@ -26,7 +26,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from coresponder.celery import app as celery_app
@@ -232,10 +232,13 @@ def _move(
     _record_event(call, from_status, to_status, actor=actor, source=source, note=note, at=now, unit_id=event_unit_id)
 
 
+STATUS_FIELDS = ["status", "status_changed_at", "unit", *transitions.MILESTONES.values()]
+
+
 def _save_status(call: CrisisCall, to_status: str, now: datetime) -> None:
     call.status = to_status
     call.status_changed_at = now
-    call.save()
+    call.save(update_fields=STATUS_FIELDS)
     _clear_alerts_not_applying(call, now)
 
 
@@ -355,8 +358,16 @@ def _pause_for_fault_tests() -> None:
 
 
 def _claim_unit(unit_id: int, now: datetime) -> Unit | None:
-    """Lock an eligible unit, skipping it if another worker holds it or it is no longer eligible."""
-    return eligible_units(now).select_for_update(skip_locked=True, of=("self",)).filter(pk=unit_id).first()
+    """Lock a unit the ranking just chose, skipping it if another worker holds it or it is no
+    longer available on shift. (Its members' active flags were read by the ranking an instant
+    ago; only a supervisor changes them, and not while a unit is on shift.)"""
+    return (
+        Unit.objects.on_shift(now)
+        .select_for_update(skip_locked=True)
+        .filter(pk=unit_id, status=Unit.Status.AVAILABLE, uniformed=False)
+        .only("pk", "call_sign")
+        .first()
+    )
 
 
 def call_auto_assign(*, call_id: int, now: datetime | None = None) -> CrisisCall | None:
@@ -365,16 +376,31 @@ def call_auto_assign(*, call_id: int, now: datetime | None = None) -> CrisisCall
     Safe to run any number of times, at once or one after another: a call another worker is
     handling is skipped, a call already dispatched (or held, or closed) is left alone.
     """
-    now = now or timezone.now()
+    for _attempt in range(3):
+        try:
+            return _auto_assign_once(call_id, now or timezone.now())
+        except IntegrityError:
+            # A constraint caught a race the row locks did not; the transaction is gone, so
+            # start again from a fresh read.
+            logger.warning("Assignment of call %s hit a constraint; trying again.", call_id)
+    return None  # the sweeper tries again
+
+
+def _auto_assign_once(call_id: int, now: datetime) -> CrisisCall | None:
     with transaction.atomic():
+        # One statement locks the call and learns whether others wait and whether it has alerts.
         call = (
-            CrisisCall.objects.select_for_update(skip_locked=True)
+            CrisisCall.objects.select_for_update(skip_locked=True, of=("self",))
+            .annotate(
+                others_waiting=Exists(queued_calls().exclude(pk=OuterRef("pk"))),
+                has_alerts=Exists(CallAlert.objects.filter(call=OuterRef("pk"), cleared_at__isnull=True)),
+            )
             .filter(pk=call_id, status__in=(S.RECEIVED, S.QUEUED))
             .first()
         )
         if call is None:
             return None
-        if call.status == S.QUEUED or queued_calls().exclude(pk=call.pk).exists():
+        if call.status == S.QUEUED or call.others_waiting:
             # Calls wait already: this one joins them, and the queue serves all in order.
             if call.status == S.RECEIVED:
                 _move(call, S.QUEUED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE,
@@ -382,19 +408,15 @@ def call_auto_assign(*, call_id: int, now: datetime | None = None) -> CrisisCall
             _serve_locked_queue(now)
             call.refresh_from_db()
             return call
-        declined = declined_unit_ids([call.pk]).get(call.pk, set())
+        # Only a call that was dispatched before can have been given back by a unit.
+        declined = declined_unit_ids([call.pk]).get(call.pk, set()) if call.dispatched_at else set()
         candidates = ranked_candidates(lat=call.lat, lon=call.lon, now=now, exclude_unit_ids=declined)
         for candidate in candidates:
             unit = _claim_unit(candidate.unit_id, now)
             if unit is None:
-                continue
-            try:
-                with transaction.atomic():
-                    _move(call, S.DISPATCHED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE,
-                          note=_dispatch_note(unit, candidate), unit=unit, eta_seconds=candidate.eta_seconds, now=now)  # fmt: skip
-            except IntegrityError:
-                call.refresh_from_db()
-                continue  # the constraint caught a race this lock did not: try the next unit
+                continue  # another worker holds it, or it stopped being eligible
+            _move(call, S.DISPATCHED, mover=Mover.SYSTEM, actor=None, source=SYSTEM_SOURCE,
+                  note=_dispatch_note(unit, candidate), unit=unit, eta_seconds=candidate.eta_seconds, now=now)  # fmt: skip
             _pause_for_fault_tests()
             return call
         # Queued; the QUEUED move asks the queue to be served, which retries units that were
@@ -531,6 +553,8 @@ ALERT_STATUSES = {
 
 
 def _clear_alerts_not_applying(call: CrisisCall, now: datetime) -> None:
+    if getattr(call, "has_alerts", True) is False:  # known to have none: skip the statement
+        return
     stale_kinds = [kind for kind, statuses in ALERT_STATUSES.items() if call.status not in statuses]
     CallAlert.objects.filter(call=call, cleared_at__isnull=True, kind__in=stale_kinds).update(cleared_at=now)
 

@@ -28,9 +28,15 @@ def test_calls_arrive_get_worked_and_close_with_an_outcome(unit_at):
     assert simulator.created > 15, "about 7 calls an hour expected"
     assert statuses[S.CLOSED] >= 10, statuses
     assert Outcome.objects.count() == statuses[S.CLOSED]
-    assert {e for e in CrisisCall.objects.get(status=S.CLOSED, pk=CrisisCall.objects.filter(status=S.CLOSED).first().pk)
-            .events.values_list("to_status", flat=True)} >= {S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.CLEARED, S.CLOSED}
-    moved = [u for u in Unit.objects.filter(pk__in=[u.pk for u in units]) if (u.lat, u.lon) != (units[0].lat, units[0].lon)]
+    assert {
+        e
+        for e in CrisisCall.objects.get(
+            status=S.CLOSED, pk=CrisisCall.objects.filter(status=S.CLOSED).first().pk
+        ).events.values_list("to_status", flat=True)
+    } >= {S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.CLEARED, S.CLOSED}
+    moved = [
+        u for u in Unit.objects.filter(pk__in=[u.pk for u in units]) if (u.lat, u.lon) != (units[0].lat, units[0].lon)
+    ]
     assert moved, "units drove to their calls and posted fixes"
     for call in CrisisCall.objects.all():
         assert any(abs(call.lat - lat) < 0.05 and abs(call.lon - lon) < 0.06 for lat, lon in NEIGHBOURHOODS)
