@@ -74,7 +74,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "drf_spectacular_sidecar",
     "django_filters",
     "drf_spectacular",
     "django_htmx",
@@ -85,13 +86,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "coresponder.audit.AuditContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "coresponder.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "coresponder.auth.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -149,6 +153,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = ["coresponder.auth.LockoutBackend"]
+AUTH_LOCKOUT_THRESHOLD = env_int("AUTH_LOCKOUT_THRESHOLD", 5)
+AUTH_LOCKOUT_WINDOW = timedelta(minutes=env_float("AUTH_LOCKOUT_MINUTES", 15))
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_float("SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_float("SESSION_ABSOLUTE_HOURS", 13))
+LOGIN_URL_PATH = "/accounts/login/"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -195,12 +205,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /healthz is probed by load balancers over plain http on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)  # one long shift
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -221,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the project's own static files (no CDN), without inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
@@ -277,6 +292,16 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 15},
     },
 }
+
+# API tokens (django-rest-knox): stored hashed, expire, revoked by deleting them.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_float("API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Content-Security-Policy: no inline script anywhere; map tiles from MAP_TILE_URL's host.
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
 
 # --- The roster's rules -------------------------------------------------------------------
 ROSTER_MIN_REST = timedelta(hours=env_float("ROSTER_MIN_REST_HOURS", 8))

@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from coresponder import audit
 from coresponder.roles import Role, has_role
 from dispatch import selectors, services, transitions
 from dispatch.models import CallAlert, CallEvent, CrisisCall, Outcome
@@ -52,6 +53,9 @@ class OutcomeSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None or not selectors.can_read_narrative(request.user, outcome.call):
             data.pop("narrative")
+        elif outcome.narrative:
+            audit.record("outcome.narrative_read", outcome, actor=request.user, object_id=str(outcome.call_id),
+                         object_type="call")  # fmt: skip
         return data
 
 

@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from coresponder import audit
 from coresponder.celery import app as celery_app
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.roles import Role, has_role
@@ -48,6 +49,11 @@ from dispatch.transitions import Mover
 from units.models import Unit
 
 logger = logging.getLogger(__name__)
+# What the audit log keeps of a new call and of an outcome (the narrative only by its length:
+# the audit log is read by supervisors, the notes are the clinician's).
+INTAKE_FIELDS = ["external_id", "received_at", "lat", "lon", "address", "nature", "priority", "weapons", "violence",
+                 "medical_emergency", "language", "caller_name", "callback_number", "notes"]  # fmt: skip
+OUTCOME_AUDIT_FIELDS = ["disposition", "referral", "arrest_made", "force_used", "follow_up_needed"]
 S = CrisisCall.Status
 SYSTEM_SOURCE = CallEvent.Source.SYSTEM
 
@@ -103,6 +109,7 @@ def call_intake(*, actor=None, source: str = CallEvent.Source.API, **fields) -> 
             now = timezone.now()
             fields.setdefault("received_at", now)
             call = CrisisCall.objects.create(status=S.RECEIVED, status_changed_at=now, **fields)
+            audit.record("call.created", call, actor=actor, changes=audit.diff({}, audit.snapshot(call, INTAKE_FIELDS)))
             _record_event(call, "", S.RECEIVED, actor=actor, source=source, note="Call received", at=now)
             if call.safety_flags:
                 flags = ", ".join(flag.replace("_", " ") for flag in call.safety_flags)
@@ -282,6 +289,10 @@ def _release_unit(call: CrisisCall, *, reason: str, now: datetime) -> None:
 
 
 def _record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None) -> None:
+    """The call's own history, and the audit log's line for the same change."""
+    if from_status:
+        audit.record("call.status", call, actor=actor, changes={"status": [from_status, to_status], "unit": [None, unit_id]},
+                     note=note)  # fmt: skip
     CallEvent.objects.create(
         call=call,
         from_status=from_status,
@@ -522,6 +533,9 @@ def call_record_outcome(*, call: CrisisCall, actor, source: str = CallEvent.Sour
         if fields.get("disposition") == Outcome.Disposition.ARREST:
             fields["arrest_made"] = True
         outcome = Outcome.objects.create(call=call, recorded_by=actor, **fields)
+        recorded = audit.snapshot(outcome, OUTCOME_AUDIT_FIELDS)
+        recorded["narrative"] = f"({len(outcome.narrative)} characters of clinical notes)" if outcome.narrative else ""
+        audit.record("outcome.created", outcome, actor=actor, changes=audit.diff({}, recorded))
         _move(
             call,
             S.CLOSED,

@@ -33,8 +33,37 @@ def test_issue_token_creates_the_user_in_its_role_and_prints_the_token_last(caps
     user = User.objects.get(username="cad-911")
     assert list(user.groups.values_list("name", flat=True)) == ["intake"]
     assert client.get("/api/v1/units/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 403  # intake reads no units
+    assert client.get("/api/v1/calls/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
     call_command("issue_token", "cad-911", "--role", "intake")
-    assert capsys.readouterr().out.strip().splitlines()[-1] == token
+    second = capsys.readouterr().out.strip().splitlines()[-1]
+    assert second != token, "each run issues a new token; the old one stays valid until revoked"
+    assert client.get("/api/v1/calls/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_tokens_are_stored_hashed_and_revoked(capsys, client):
+    from knox.models import AuthToken
+
+    call_command("issue_token", "phone-7", "--role", "clinician")
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    stored = AuthToken.objects.get(user__username="phone-7")
+    assert token not in (stored.digest, stored.token_key) and len(stored.token_key) < len(token)
+    call_command("revoke_tokens", "phone-7")
+    response = client.get("/api/v1/calls/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_an_expired_token_is_refused(capsys, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    call_command("issue_token", "cad-old", "--role", "intake", "--days", "1")
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    AuthToken.objects.filter(user__username="cad-old").update(expiry=timezone.now() - timedelta(minutes=1))
+    assert client.get("/api/v1/calls/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
 
 
 @pytest.mark.django_db

@@ -110,12 +110,13 @@ class ResponderViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.responder_save(
-            responder=self.serializer_class.Meta.model(), role=self.role, **serializer.validated_data
-        )
+            responder=self.serializer_class.Meta.model(), role=self.role, actor=self.request.user,
+            **serializer.validated_data,
+        )  # fmt: skip
 
     def perform_update(self, serializer):
         serializer.instance = services.responder_save(
-            responder=serializer.instance, role=self.role, **serializer.validated_data
+            responder=serializer.instance, role=self.role, actor=self.request.user, **serializer.validated_data
         )
 
 
@@ -173,7 +174,7 @@ class ShiftViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         fields = {k: v for k, v in serializer.validated_data.items() if k != "override_reason"}  # a new shift is empty
-        serializer.instance = services.shift_create(**fields)
+        serializer.instance = services.shift_create(actor=self.request.user, **fields)
 
     def perform_update(self, serializer):
         serializer.instance = services.shift_update(
@@ -181,7 +182,7 @@ class ShiftViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        services.shift_delete(shift=instance)
+        services.shift_delete(shift=instance, actor=self.request.user)
 
 
 # --- Units ------------------------------------------------------------------------------------------
@@ -293,7 +294,7 @@ class UnitViewSet(viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=unit.pk)
 
     def perform_destroy(self, instance):
-        services.unit_delete(unit=instance)
+        services.unit_delete(unit=instance, actor=self.request.user)
 
     def _unit_for(self, *, allowed_roles: tuple[str, ...]) -> Unit:
         """The unit, if the user is one of its members or has one of ``allowed_roles``."""

@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from coresponder import audit
 from coresponder.errors import ApplicationError, ConflictError
 from units.models import Clinician, Officer, Shift, ShiftTemplate, Unit
 
@@ -185,10 +186,13 @@ def _lock_members(clinician: Clinician, officer: Officer) -> None:
 
 @transaction.atomic
 def responder_save(
-    *, responder: Clinician | Officer, role: str, username: str | None = ..., **fields
+    *, responder: Clinician | Officer, role: str, username: str | None = ..., actor=None, **fields
 ) -> Clinician | Officer:
     """Create or change a clinician or officer; ``username`` links (or creates) their login."""
     from django.contrib.auth.models import Group, User
+
+    audited = [f.attname for f in responder._meta.concrete_fields if f.attname not in ("created_at", "updated_at")]
+    before = audit.snapshot(responder, audited) if responder.pk else {}
 
     if isinstance(responder, Officer) and "badge_number" in fields:
         taken = Officer.objects.filter(badge_number=fields["badge_number"]).exclude(pk=responder.pk)
@@ -230,7 +234,13 @@ def responder_save(
             responder.user = user
         else:
             responder.user = None
+    created = responder.pk is None
     responder.save()
+    kind = responder._meta.model_name
+    after = audit.snapshot(responder, audited)
+    audit.record(
+        f"{kind}.{'created' if created else 'changed'}", responder, actor=actor, changes=audit.diff(before, after)
+    )
     return responder
 
 
@@ -254,10 +264,17 @@ def _validate_window(starts_at: datetime, ends_at: datetime) -> None:
 
 
 @transaction.atomic
-def shift_create(*, name: str, starts_at: datetime, ends_at: datetime, template: ShiftTemplate | None = None) -> Shift:
+def shift_create(
+    *, name: str, starts_at: datetime, ends_at: datetime, template: ShiftTemplate | None = None, actor=None
+) -> Shift:
     _validate_window(starts_at, ends_at)
     starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-    return Shift.objects.create(name=name, starts_at=starts_at, ends_at=ends_at, template=template)
+    shift = Shift.objects.create(name=name, starts_at=starts_at, ends_at=ends_at, template=template)
+    audit.record("shift.created", shift, actor=actor, changes=audit.diff({}, audit.snapshot(shift, SHIFT_FIELDS)))
+    return shift
+
+
+SHIFT_FIELDS = ["name", "starts_at", "ends_at", "template_id"]
 
 
 @transaction.atomic
@@ -275,6 +292,7 @@ def shift_update(
     needs ``override_reason``), moves their windows and puts each on or off duty for the new
     times."""
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    before = audit.snapshot(shift, SHIFT_FIELDS)
     new_start = starts_at or shift.starts_at
     new_end = ends_at or shift.ends_at
     _validate_window(new_start, new_end)
@@ -297,6 +315,8 @@ def shift_update(
         shift.template = template
     shift.starts_at, shift.ends_at = new_start, new_end
     shift.save()
+    audit.record("shift.changed", shift, actor=actor, changes=audit.diff(before, audit.snapshot(shift, SHIFT_FIELDS)),
+                 note=override_reason)  # fmt: skip
     now = timezone.now()
     for unit in units:
         unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
@@ -308,12 +328,13 @@ def shift_update(
 
 
 @transaction.atomic
-def shift_delete(*, shift: Shift) -> None:
+def shift_delete(*, shift: Shift, actor=None) -> None:
     if shift.units.exists():
         raise ConflictError(
             f"{shift.name} still has {shift.units.count()} unit(s); remove them before deleting the shift.",
             code="shift_has_units",
         )
+    audit.record("shift.deleted", shift, actor=actor, changes=audit.diff(audit.snapshot(shift, SHIFT_FIELDS), {}))
     shift.delete()
 
 
@@ -349,7 +370,7 @@ class WeekReport:
         return ", ".join(parts) + "."
 
 
-def shift_from_template(*, template: ShiftTemplate, day: date) -> tuple[Shift, bool]:
+def shift_from_template(*, template: ShiftTemplate, day: date, actor=None) -> tuple[Shift, bool]:
     """The shift ``template`` gives on local ``day`` (created if new): (shift, created)."""
     starts_at = local_datetime(day, template.start_time)
     end_day = day if template.end_time > template.start_time else day + timedelta(days=1)
@@ -358,18 +379,20 @@ def shift_from_template(*, template: ShiftTemplate, day: date) -> tuple[Shift, b
     if existing:
         return existing, False
     name = f"{template.name} {day:%a %d %b}"
-    return shift_create(name=name, starts_at=starts_at, ends_at=ends_at, template=template), True
+    return shift_create(name=name, starts_at=starts_at, ends_at=ends_at, template=template, actor=actor), True
 
 
 @transaction.atomic
-def week_build_from_templates(*, week_start: date, templates: list[ShiftTemplate] | None = None) -> WeekReport:
+def week_build_from_templates(
+    *, week_start: date, templates: list[ShiftTemplate] | None = None, actor=None
+) -> WeekReport:
     """Create, for each day of the week, one shift per template. Running it again adds nothing."""
     report = WeekReport()
     templates = list(templates if templates is not None else ShiftTemplate.objects.all())
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         for template in templates:
-            shift, created = shift_from_template(template=template, day=day)
+            shift, created = shift_from_template(template=template, day=day, actor=actor)
             if created:
                 report.shifts_created.append(shift)
     return report
@@ -411,6 +434,7 @@ def week_copy(*, source_week_start: date, target_week_start: date, actor) -> Wee
                     starts_at=starts_at,
                     ends_at=ends_at,
                     template=source.template,
+                    actor=actor,
                 )
                 report.shifts_created.append(target)
         for unit in source.units.all():
@@ -482,7 +506,14 @@ def unit_create(
         status_changed_at=now,
     )
     _record_override(unit, breaches, override_reason, actor)
-    return _save_unit(unit)
+    _save_unit(unit)
+    audit.record("unit.created", unit, actor=actor, changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
+                 note=override_reason)  # fmt: skip
+    return unit
+
+
+# What the audit log keeps of a unit's pairing.
+UNIT_FIELDS = ["call_sign", "shift_id", "clinician_id", "officer_id", "uniformed", "rule_override_reason"]
 
 
 def _save_unit(unit: Unit) -> Unit:
@@ -513,6 +544,7 @@ def unit_update(
     """Change a unit. A new shift or member is checked against every rule again; changing only
     the call sign or the uniform flag leaves the pairing (and any override on it) as it was."""
     unit = _lock_unit(unit.pk)
+    before = audit.snapshot(unit, UNIT_FIELDS)
     new_shift = shift or unit.shift
     new_clinician = clinician or unit.clinician
     new_officer = officer or unit.officer
@@ -541,7 +573,10 @@ def unit_update(
         unit.uniformed = uniformed
     if unit.status in (Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE):
         unit.status = _status_for_clock(unit.shift_starts_at, unit.shift_ends_at, timezone.now())
-    return _save_unit(unit)
+    _save_unit(unit)
+    audit.record("unit.changed", unit, actor=actor, changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)),
+                 note=override_reason)  # fmt: skip
+    return unit
 
 
 def _lock_unit(pk: int) -> Unit:
@@ -552,7 +587,7 @@ def _lock_unit(pk: int) -> Unit:
 
 
 @transaction.atomic
-def unit_delete(*, unit: Unit) -> None:
+def unit_delete(*, unit: Unit, actor=None) -> None:
     unit = _lock_unit(unit.pk)
     if unit.status in BUSY_STATUSES:
         raise ConflictError(
@@ -560,6 +595,7 @@ def unit_delete(*, unit: Unit) -> None:
         )
     try:
         with transaction.atomic():
+            audit.record("unit.deleted", unit, actor=actor, changes=audit.diff(audit.snapshot(unit, UNIT_FIELDS), {}))
             unit.delete()
     except IntegrityError as error:  # history (calls it answered) keeps the row
         raise ConflictError(
@@ -614,6 +650,7 @@ def unit_set_status(*, unit: Unit, status: str, reason: str = "", actor=None, no
         )
     if unit.status == status and unit.out_of_service_reason == (reason if status == Unit.Status.OUT_OF_SERVICE else ""):
         return unit
+    audit.record("unit.status", unit, actor=actor, changes={"status": [unit.status, status]}, note=reason)
     unit.status = status
     unit.out_of_service_reason = reason if status == Unit.Status.OUT_OF_SERVICE else ""
     unit.status_changed_at = now
@@ -664,6 +701,8 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             status=Unit.Status.AVAILABLE, status_changed_at=now
         ):
             came_on.append(pk)
+            audit.record("unit.status", object_type="unit", object_id=str(pk), changes={"status": ["off_duty", "available"]},
+                         note="shift started")  # fmt: skip
     ending = list(
         Unit.objects.filter(
             status__in=(Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE), shift_ends_at__lte=now
@@ -675,6 +714,8 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             status=Unit.Status.OFF_DUTY, out_of_service_reason="", status_changed_at=now
         ):
             went_off.append(pk)
+            audit.record("unit.status", object_type="unit", object_id=str(pk), changes={"status": ["on duty", "off_duty"]},
+                         note="shift ended")  # fmt: skip
     # Units that logged on early were already available: their shift starting frees them too.
     started_early = Unit.objects.filter(
         status=Unit.Status.AVAILABLE, shift_starts_at__lte=now, shift_starts_at__gt=now - CLOCK_LOOKBACK

@@ -54,7 +54,7 @@ def roster(request):
 @role_required(Role.SUPERVISOR)
 def roster_build_week(request):
     week_start = _week_from(request)
-    report = services.week_build_from_templates(week_start=week_start)
+    report = services.week_build_from_templates(week_start=week_start, actor=request.user)
     messages.success(request, f"Week of {week_start:%d %b} built from templates: {report.summary()}")
     return redirect(_roster_url(week_start))
 

@@ -72,3 +72,12 @@ def shoot(request):
 def no_map_tiles(settings):
     """Tests have no network: the board's map shows markers without tiles."""
     settings.MAP_TILE_URL = ""
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(page):
+    """Every browser test also checks that the page broke none of the CSP's rules."""
+    violations = []
+    page.on("console", lambda message: violations.append(f"{message.text} at {message.location}") if "Content Security Policy" in message.text else None)
+    yield
+    assert not violations, violations

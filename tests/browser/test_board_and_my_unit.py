@@ -8,8 +8,8 @@ import urllib.request
 import pytest
 import redis
 from django.conf import settings
+from knox.models import AuthToken
 from playwright.sync_api import expect
-from rest_framework.authtoken.models import Token
 
 from dispatch.models import CrisisCall
 from tests.factories import ClinicianFactory, OfficerFactory, UserFactory
@@ -33,7 +33,7 @@ def post_call(live_server, token, **fields):
 
 @pytest.fixture
 def intake_token(db):
-    return Token.objects.create(user=UserFactory(username="cad", role="intake")).key
+    return AuthToken.objects.create(user=UserFactory(username="cad", role="intake"))[1]
 
 
 def test_a_call_from_the_api_appears_dispatched_and_the_dispatcher_reassigns_it(

@@ -9,7 +9,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from dispatch.models import Assignment, CallEvent, CrisisCall
 from dispatch.services import call_intake
@@ -73,7 +73,7 @@ def test_a_worker_killed_in_the_middle_of_an_assignment_loses_nothing(unit_at):
 def test_intake_answers_201_with_redis_down_and_the_call_is_dispatched_when_it_returns(unit_at):
     unit_at(1)
     intake = UserFactory(username="cad", role="intake")
-    token = Token.objects.create(user=intake).key
+    token = AuthToken.objects.create(user=intake)[1]
     broker = RedisServer().start()
     env = process_env(
         broker.url, DISPATCH_SWEEP_INTERVAL_SECONDS=SWEEP_SECONDS, DISPATCH_RESEND_AFTER_SECONDS=SWEEP_SECONDS
