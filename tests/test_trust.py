@@ -24,7 +24,12 @@ def test_calls_their_status_changes_and_outcomes_are_audited_with_who_and_where(
     body = {"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "nature": "psychosis", "priority": 1, "caller_name": "R. Doe"}
     call_id = api("intake").post("/api/v1/calls/", body, REMOTE_ADDR="10.9.8.7").json()["id"]
     created = entries("call.created")[0]
-    assert (created.actor, created.ip, created.source, created.object_id) == (users["intake"], "10.9.8.7", "api", str(call_id))
+    assert (created.actor, created.ip, created.source, created.object_id) == (
+        users["intake"],
+        "10.9.8.7",
+        "api",
+        str(call_id),
+    )
     assert created.changes["caller_name"] == [None, "R. Doe"]
 
     unit = unit_at(1, clinician=ClinicianFactory(user=users["clinician"]), officer=OfficerFactory())
@@ -35,7 +40,9 @@ def test_calls_their_status_changes_and_outcomes_are_audited_with_who_and_where(
     assert moves == [("dispatcher", ["received", "dispatched"]), ("clinician", ["dispatched", "en_route"]),
                      ("clinician", ["en_route", "on_scene"]), ("clinician", ["on_scene", "cleared"])]  # fmt: skip
 
-    api("clinician").post(f"/api/v1/calls/{call_id}/outcome/", {"disposition": "referred", "narrative": "Disclosed a plan."})
+    api("clinician").post(
+        f"/api/v1/calls/{call_id}/outcome/", {"disposition": "referred", "narrative": "Disclosed a plan."}
+    )
     outcome = entries("outcome.created")[0]
     assert outcome.changes["disposition"] == [None, "referred"]
     assert "Disclosed" not in str(outcome.changes), "the audit log never holds clinical notes"
@@ -54,15 +61,22 @@ def test_every_read_of_clinical_notes_is_audited_and_other_reads_are_not(api, us
 
 
 def test_roster_changes_are_audited_with_old_and_new_values(api, users):
-    officer_id = api("supervisor").post("/api/v1/officers/", {"name": "Dana Reyes", "badge_number": "4100"}).json()["id"]
+    officer_id = (
+        api("supervisor").post("/api/v1/officers/", {"name": "Dana Reyes", "badge_number": "4100"}).json()["id"]
+    )
     api("supervisor").patch(f"/api/v1/officers/{officer_id}/", {"cit_trained": True, "name": "Dana Reyes-Hall"})
     change = entries("officer.changed")[0]
     assert change.changes == {"name": ["Dana Reyes", "Dana Reyes-Hall"], "cit_trained": [False, True]}
     assert change.actor == users["supervisor"]
     shift = ShiftFactory()
-    unit_id = api("supervisor").post(
-        "/api/v1/units/", {"call_sign": "CR-1", "shift": shift.pk, "clinician": ClinicianFactory().pk, "officer": officer_id}
-    ).json()["id"]
+    unit_id = (
+        api("supervisor")
+        .post(
+            "/api/v1/units/",
+            {"call_sign": "CR-1", "shift": shift.pk, "clinician": ClinicianFactory().pk, "officer": officer_id},
+        )
+        .json()["id"]
+    )
     api("supervisor").patch(f"/api/v1/units/{unit_id}/", {"uniformed": True})
     assert entries("unit.changed")[0].changes == {"uniformed": [False, True]}
     api("dispatcher").post(f"/api/v1/units/{unit_id}/status/", {"status": "out_of_service", "reason": "vehicle"})

@@ -78,6 +78,13 @@ def no_map_tiles(settings):
 def no_content_security_policy_violations(page):
     """Every browser test also checks that the page broke none of the CSP's rules."""
     violations = []
-    page.on("console", lambda message: violations.append(f"{message.text} at {message.location}") if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{message.text} at {message.location}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield
     assert not violations, violations
