@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/coresponder
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format migrate worker beat web smoke install clean bench bench-reports bench-dispatch
+.PHONY: run test lint format migrate worker beat web smoke install clean bench bench-reports bench-dispatch bench-load
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,10 +56,13 @@ smoke: install
 	$(BIN)/python scripts/smoke.py
 
 ## bench: the benchmarks (PostgreSQL and Redis on localhost); results in bench/RESULTS.md
-bench: bench-dispatch bench-reports
+bench: bench-dispatch bench-reports bench-load
 
 bench-dispatch: install
 	$(BIN)/python bench/dispatch_bench.py
+
+bench-load: install
+	$(BIN)/python bench/load_bench.py
 
 bench-reports: install
 	$(BIN)/python bench/reports_bench.py --calls $${CALLS:-50000}

@@ -237,6 +237,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coresponder.openapi.add_error_responses",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -343,6 +347,16 @@ DISPATCH_SAFETY_CHECK_AFTER = timedelta(seconds=env_float("DISPATCH_SAFETY_CHECK
 # Test-only: hold a PostgreSQL advisory lock with this key just before an assignment commits,
 # so the fault tests can kill a worker in the middle of one. Never set in production.
 DISPATCH_TEST_PAUSE_LOCK = env_int("DISPATCH_TEST_PAUSE_LOCK", 0)
+
+# Retention: caller details (name, callback number, notes) are erased this long after a call
+# ended; clinical narratives this long after they were written (health records are commonly
+# kept six or seven years: set what the program's records policy says).
+RETENTION_CALLER_DETAILS_DAYS = env_int("RETENTION_CALLER_DETAILS_DAYS", 365)
+RETENTION_NARRATIVE_DAYS = env_int("RETENTION_NARRATIVE_DAYS", 7 * 365)
+CELERY_BEAT_SCHEDULE["erase-expired-personal-data"] = {
+    "task": "dispatch.tasks.erase_expired_personal_data",
+    "schedule": 24 * 3600.0,
+}
 
 CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {
     "task": "dispatch.tasks.sweep",

@@ -226,8 +226,8 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         services.call_record_outcome(call=call, actor=request.user, source=CallEvent.Source.API, **entry.validated_data)
         return Response(self._show(call), status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: EventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: EventSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, pk=None):
         """The call's status history, oldest first."""
         call = self.get_object()

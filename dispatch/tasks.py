@@ -18,6 +18,12 @@ def serve_queue() -> None:
 
 
 @shared_task(ignore_result=True)
+def erase_expired_personal_data() -> None:
+    """Beat, daily: caller details and clinical narratives past their retention periods."""
+    services.calls_erase_personal_data()
+
+
+@shared_task(ignore_result=True)
 def sweep() -> None:
     """Beat, every DISPATCH_SWEEP_INTERVAL seconds: re-send stuck calls, serve the queue, raise alerts."""
     services.sweep()

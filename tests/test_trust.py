@@ -178,3 +178,27 @@ def test_login_with_a_user_who_has_history_cannot_be_deleted_silently(users):
     audit.record("test.entry", actor=user)
     with pytest.raises(ProtectedError):
         user.delete()
+
+
+def test_caller_details_and_narratives_are_erased_after_their_retention(call_in, settings):
+    from django.utils import timezone
+
+    from dispatch.models import Outcome
+    from dispatch.services import calls_erase_personal_data
+
+    old = timezone.now() - timedelta(days=settings.RETENTION_CALLER_DETAILS_DAYS + 1)
+    ancient = timezone.now() - timedelta(days=settings.RETENTION_NARRATIVE_DAYS + 1)
+    expired = call_in(
+        S.CLOSED, caller_name="R. Doe", callback_number="314-555-0100", notes="lives alone", status_changed_at=old
+    )
+    Outcome.objects.create(call=expired, disposition="referred", narrative="old notes", recorded_at=ancient)
+    recent = call_in(S.CLOSED, caller_name="A. Roe", status_changed_at=timezone.now())
+    open_call = call_in(S.ON_SCENE, caller_name="B. Poe", status_changed_at=old)
+
+    assert calls_erase_personal_data() == (1, 1)
+    expired.refresh_from_db(), recent.refresh_from_db(), open_call.refresh_from_db()
+    assert (expired.caller_name, expired.callback_number, expired.notes, expired.outcome.narrative) == ("", "", "", "")
+    assert expired.outcome.disposition == "referred", "the report's figures stay"
+    assert (recent.caller_name, open_call.caller_name) == ("A. Roe", "B. Poe")
+    assert calls_erase_personal_data() == (0, 0)
+    assert len(entries("call.personal_data_erased")) == 1 and len(entries("outcome.narrative_erased")) == 1
