@@ -81,3 +81,15 @@ def record(section: str, text: str) -> None:
     else:
         current = current.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(current)
+
+
+def bench_user(username: str, role: str, password: str | None = None):
+    """A login in ``role`` for a benchmark's clients (Django must be set up)."""
+    from django.contrib.auth.models import Group, User
+
+    user, _ = User.objects.get_or_create(username=username)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if password:
+        user.set_password(password)
+        user.save()
+    return user

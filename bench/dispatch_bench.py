@@ -32,7 +32,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import BENCH_BROKER_URL, BENCH_DATABASE_URL, ROOT, machine, record, setup_django, table
+from common import BENCH_BROKER_URL, BENCH_DATABASE_URL, ROOT, bench_user, machine, record, setup_django, table
 
 BIN = ROOT / ".venv" / "bin"
 CITY = (38.6270, -90.1994)
@@ -252,19 +252,13 @@ def in_process_cost(samples: int, rng) -> tuple[float, float]:
 def web_side(rng, seconds: float = 10, threads: int = 8) -> tuple[float, float, float, float]:
     """(intake requests/s, intake p50, intake p99, board refresh p50) against gunicorn, with
     the workers dispatching what comes in."""
-    from django.contrib.auth.models import Group, User
     from knox.models import AuthToken
 
     from dispatch.models import CrisisCall
     from tests.processes import free_port
 
-    intake, _ = User.objects.get_or_create(username="bench-cad")
-    intake.groups.add(Group.objects.get_or_create(name="intake")[0])
-    token = AuthToken.objects.create(user=intake)[1]
-    dispatcher, _ = User.objects.get_or_create(username="bench-dispatcher")
-    dispatcher.groups.add(Group.objects.get_or_create(name="dispatcher")[0])
-    dispatcher.set_password("bench-pass-123")
-    dispatcher.save()
+    token = AuthToken.objects.create(user=bench_user("bench-cad", "intake"))[1]
+    bench_user("bench-dispatcher", "dispatcher", "bench-pass-123")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": BENCH_DATABASE_URL, "CELERY_BROKER_URL": BENCH_BROKER_URL,
            "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_CONN_MAX_AGE": "600", "SECURE_COOKIES": "0"}  # fmt: skip

@@ -20,7 +20,7 @@ import urllib.request
 from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 
-from common import BENCH_BROKER_URL, BENCH_DATABASE_URL, ROOT, machine, record, setup_django, table
+from common import BENCH_BROKER_URL, BENCH_DATABASE_URL, ROOT, bench_user, machine, record, setup_django, table
 from dispatch_bench import BIN, Workers, build_city, percentile, random_point
 
 
@@ -32,7 +32,6 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     import redis
-    from django.contrib.auth.models import Group, User
     from knox.models import AuthToken
 
     from dispatch.models import CrisisCall
@@ -40,13 +39,8 @@ def main() -> None:
 
     redis.Redis.from_url(BENCH_BROKER_URL).flushdb()
     build_city(60)
-    cad, _ = User.objects.get_or_create(username="load-cad")
-    cad.groups.add(Group.objects.get_or_create(name="intake")[0])
-    token = AuthToken.objects.create(user=cad)[1]
-    dispatcher, _ = User.objects.get_or_create(username="load-dispatcher")
-    dispatcher.groups.add(Group.objects.get_or_create(name="dispatcher")[0])
-    dispatcher.set_password("load-pass-123")
-    dispatcher.save()
+    token = AuthToken.objects.create(user=bench_user("load-cad", "intake"))[1]
+    bench_user("load-dispatcher", "dispatcher", "load-pass-123")
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -87,7 +87,8 @@ def test_a_clinician_works_a_call_from_a_phone_and_the_board_sees_the_unit_free_
     unit_row = page.locator(f"#unit-{unit.pk}")
     expect(unit_row).to_contain_text("Dispatched")
 
-    phone_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone_context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                        geolocation={"latitude": 38.6402, "longitude": -90.2551}, permissions=["geolocation"])  # fmt: skip
     phone = phone_context.new_page()
     log_in("clinician", on=phone)
     expect(phone).to_have_url(re.compile(r"/me/$"))
@@ -96,6 +97,11 @@ def test_a_clinician_works_a_call_from_a_phone_and_the_board_sees_the_unit_free_
     expect(phone.get_by_role("link", name="Open in maps")).to_have_attribute("href", re.compile(r"^geo:38\.6"))
     expect(phone.get_by_role("link", name="314-555-0100")).to_have_attribute("href", "tel:314-555-0100")
     shoot(phone, "phone-dispatched")
+
+    phone.get_by_role("button", name="Send my location").click()
+    expect(phone.locator("#location-status")).to_contain_text("Location sent")
+    unit.refresh_from_db()
+    assert (round(unit.lat, 4), round(unit.lon, 4)) == (38.6402, -90.2551)
 
     for button, status in (("En route", "En route"), ("On scene", "On scene"), ("Clear", "Cleared")):
         phone.get_by_role("button", name=button, exact=True).click()
