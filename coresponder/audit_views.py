@@ -1,7 +1,5 @@
 """The audit log page for supervisors: search, page through, export."""
 
-import csv
-
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -10,6 +8,7 @@ from django.shortcuts import render
 
 from coresponder.models import AuditEntry
 from coresponder.roles import Role
+from coresponder.spreadsheets import Echo, SafeWriter
 from coresponder.web import role_required
 from units.selectors import day_bounds
 
@@ -58,16 +57,11 @@ def audit_log(request):
     return render(request, "audit.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @role_required(Role.SUPERVISOR)
 def audit_csv(request):
     form = AuditSearchForm(request.GET or None)
     entries = (search(form) if request.GET else AuditEntry.objects.all()).order_by("at", "id")[:MAX_EXPORT_ROWS]
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(Echo())
 
     def rows():
         yield writer.writerow(["at", "actor", "ip", "source", "action", "object_type", "object_id", "changes", "note"])

@@ -3,7 +3,6 @@ from dispatch.reports; here they are only parsed for, laid out and written out."
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 
 from django import forms
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role, role_permission
+from coresponder.spreadsheets import SafeWriter
 from coresponder.web import role_required
 from dispatch import reports
 
@@ -176,10 +176,10 @@ def reports_csv(request, table: str):
     header, rows = tables[table]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}-{report.first}-{report.last}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+        writer.writerow(row)
     return response
 
 

@@ -1,5 +1,8 @@
 """Trust: the audit trail, its protection, logins, sessions and the security headers."""
 
+import csv
+import io
+import json
 import re
 import time
 from datetime import timedelta
@@ -112,6 +115,17 @@ def test_the_audit_page_finds_entries_and_exports_them(client, users, api):
     exported = b"".join(client.get("/audit.csv", {"object_type": "clinician"}).streaming_content).decode()
     assert exported.splitlines()[0].startswith("at,actor,ip,source,action")
     assert "clinician.created" in exported
+
+
+def test_exports_never_hand_a_spreadsheet_a_formula(client, users, api):
+    """A name typed as a formula comes out as text, and the changes column is JSON."""
+    api("supervisor").post("/api/v1/clinicians/", {"name": '=HYPERLINK("http://evil")', "credential": "LCSW"})
+    client.force_login(users["supervisor"])
+    exported = b"".join(client.get("/audit.csv", {"object_type": "clinician"}).streaming_content).decode()
+    header, row = list(csv.reader(io.StringIO(exported)))
+    changes = row[header.index("changes")]
+    assert json.loads(changes)["name"] == [None, '=HYPERLINK("http://evil")']
+    assert not any(value.startswith(("=", "+", "-", "@")) for value in row)
 
 
 def login(client, username, password):

@@ -127,6 +127,18 @@ def test_csv_exports_carry_the_tables_and_never_the_narrative(client, users, mar
     assert client.get("/reports/secrets.csv", query).status_code == 404
 
 
+def test_a_name_typed_as_a_formula_is_exported_as_text(client, users):
+    unit = UnitFactory(clinician__name='=HYPERLINK("http://evil")', officer__name="-Lee")
+    c = call(local(6, 8), 1, 30)
+    Assignment.objects.create(
+        call=c, unit=unit, started_at=c.dispatched_at, ended_at=c.dispatched_at + timedelta(hours=1)
+    )
+    client.force_login(users["supervisor"])
+    exported = client.get("/reports/workload-responders.csv", {"start": "2030-03-01", "end": "2030-03-31"})
+    names = [row[0] for row in csv.reader(io.StringIO(exported.content.decode()))][1:]
+    assert sorted(names) == ["'-Lee (officer)", '\'=HYPERLINK("http://evil") (clinician)']
+
+
 def test_daylight_saving_days_have_23_and_25_hours_in_the_heat_map():
     spring = reports.heat_map(reports.Range(first=date(2030, 3, 9), last=date(2030, 3, 11)))
     assert [len(day.hours) for day in spring] == [24, 23, 24]
