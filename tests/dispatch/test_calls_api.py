@@ -249,3 +249,13 @@ def test_a_missing_call_is_a_json_404(api):
         response = api("dispatcher").get(path)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_safety_screens_event_has_no_actor_and_the_schema_allows_it(api):
+    """The system's own moves carry no actor: the published schema must say null is possible,
+    or a client generated from it rejects the history of every held call."""
+    call_id = api("intake").post("/api/v1/calls/", {**INTAKE_BODY, "weapons": True}).json()["id"]
+    events = api("dispatcher").get(f"/api/v1/calls/{call_id}/events/").json()
+    assert [(e["to_status"], e["actor"]) for e in events] == [("received", "intake"), ("held", None)]
+    schema = api("dispatcher").get("/api/schema/", {"format": "json"}).json()
+    assert schema["components"]["schemas"]["Event"]["properties"]["actor"]["nullable"] is True
