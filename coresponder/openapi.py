@@ -1,5 +1,6 @@
 """The OpenAPI schema says what every operation may answer, errors included: one Error shape
-(coresponder.errors) for 400, 401, 403, 404, 405, 406, 409 and 415."""
+(coresponder.errors) for 400, 401, 403, 404, 405, 406, 409 and 415; and request bodies say that
+fields they do not list are refused (coresponder.strict)."""
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -31,6 +32,9 @@ ERRORS = {
 def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for name, schema in result["components"]["schemas"].items():
+        if name.endswith("Request"):  # request bodies: unknown fields are refused (coresponder.strict)
+            schema["additionalProperties"] = False
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})

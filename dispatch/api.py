@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from coresponder import audit
 from coresponder.roles import Role, has_role
+from coresponder.strict import StrictModelSerializer, StrictSerializer
 from dispatch import selectors, services, transitions
 from dispatch.models import CallAlert, CallEvent, CrisisCall, Outcome
 from units.api import ID_PATTERN
@@ -34,7 +35,7 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = ["kind", "raised_at"]
 
 
-class OutcomeSerializer(serializers.ModelSerializer):
+class OutcomeSerializer(StrictModelSerializer):
     class Meta:
         model = Outcome
         fields = [
@@ -83,7 +84,7 @@ class CallSerializer(serializers.ModelSerializer):
         return OutcomeSerializer(outcome, context=self.context).data if outcome else None
 
 
-class CallIntakeSerializer(serializers.ModelSerializer):
+class CallIntakeSerializer(StrictModelSerializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lon = serializers.FloatField(min_value=-180, max_value=180)
     external_id = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
@@ -108,12 +109,12 @@ class CallIntakeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"received_at": {"required": False}}
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=CrisisCall.Status.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(StrictSerializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 

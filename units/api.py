@@ -15,6 +15,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from coresponder.roles import Role, has_role, role_permission
+from coresponder.strict import StrictModelSerializer, StrictSerializer
 from units import services
 from units.models import Clinician, Credential, Officer, Shift, ShiftTemplate, Unit
 from units.selectors import day_bounds, units_with_current_call, week_bounds
@@ -59,7 +60,7 @@ class LanguagesField(serializers.ListField):
         return list(dict.fromkeys(codes))
 
 
-class ResponderSerializer(serializers.ModelSerializer):
+class ResponderSerializer(StrictModelSerializer):
     languages = LanguagesField()
     username = serializers.CharField(
         max_length=150, required=False, allow_null=True, allow_blank=True, help_text="Login of this person, if any."
@@ -133,7 +134,7 @@ class OfficerViewSet(ResponderViewSet):
 # --- Shifts ---------------------------------------------------------------------------------------
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(StrictModelSerializer):
     template = serializers.PrimaryKeyRelatedField(queryset=ShiftTemplate.objects.all(), required=False, allow_null=True)
     override_reason = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=300,
@@ -188,7 +189,7 @@ class ShiftViewSet(viewsets.ModelViewSet):
 # --- Units ------------------------------------------------------------------------------------------
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(StrictModelSerializer):
     shift = serializers.PrimaryKeyRelatedField(queryset=Shift.objects.all())
     clinician = serializers.PrimaryKeyRelatedField(queryset=Clinician.objects.all())
     officer = serializers.PrimaryKeyRelatedField(queryset=Officer.objects.all())
@@ -257,13 +258,13 @@ class UnitFilter(django_filters.FilterSet):
         return queryset.on_shift(value)
 
 
-class LocationSerializer(serializers.Serializer):
+class LocationSerializer(StrictSerializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lon = serializers.FloatField(min_value=-180, max_value=180)
     recorded_at = serializers.DateTimeField(required=False)
 
 
-class UnitStatusSerializer(serializers.Serializer):
+class UnitStatusSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=[Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
