@@ -39,7 +39,9 @@ def test_lists_are_checked_item_by_item(api):
     body = {"name": "Maya Patel", "credential": "LCSW", "languages": ["en", 7]}
     response = api("supervisor").post("/api/v1/clinicians/", body)
     assert (response.status_code, response.json()["error"]["fields"]) == (400, {"languages": ["Must be a string."]})
-    response = api("supervisor").post("/api/v1/officers/", {"name": "Sam Carter", "badge_number": "4100", "username": 0})
+    response = api("supervisor").post(
+        "/api/v1/officers/", {"name": "Sam Carter", "badge_number": "4100", "username": 0}
+    )
     assert (response.status_code, response.json()["error"]["fields"]) == (400, {"username": ["Must be a string."]})
 
 
