@@ -1,9 +1,10 @@
 """Program reports: response times, outcomes, calls against coverage, workload.
 
 Everything is computed by the database: percentiles with PostgreSQL's ``percentile_cont``,
-counts and sums with aggregates, calls per hour with one GROUP BY. (SQLite, the embedded
-development database, has no percentile function; there the same interpolation runs in Python
-over the durations, which the tests check against PostgreSQL's answers.)
+counts and sums with aggregates, calls per local hour with one GROUP BY. (SQLite, the embedded
+development database, has no percentile function and no time zones; there the same
+interpolation, and the same hour of each call, are computed in Python, which the tests check
+against PostgreSQL's answers.)
 
 A report covers whole local days, ``first`` to ``last`` inclusive, in ``settings.TIME_ZONE``.
 """
@@ -11,19 +12,19 @@ A report covers whole local days, ``first`` to ``last`` inclusive, in ``settings
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet, Sum
-from django.db.models.functions import Trunc
+from django.db.models import Aggregate, Count, DateTimeField, F, FloatField, Func, Q, QuerySet, Sum, Value
 
 from dispatch.models import Assignment, CrisisCall, Outcome
 from units.models import Unit
 from units.selectors import day_bounds
-from units.services import local
 
 # The three intervals reported, each from one milestone to another.
 INTERVALS = [
@@ -140,13 +141,15 @@ def response_times(report: Range) -> list[IntervalFigures]:
                 aggregates[f"{name}_p90"] = Percentile(seconds, 0.9, filter=where)
                 aggregates[f"{name}_within"] = Count("pk", filter=where & within)
             else:
-                durations = list(calls.filter(where).annotate(s=seconds).values_list("s", flat=True))
+                # To the millisecond: julianday() is a float of days, some 40 µs coarse, so a call
+                # on the target to the second could otherwise read as a hair over it.
+                durations = [round(s, 3) for s in calls.filter(where).annotate(s=seconds).values_list("s", flat=True)]
                 target = settings.REPORT_TARGETS[key]
                 values |= {
                     f"{name}_count": len(durations),
                     f"{name}_median": percentile(durations, 0.5),
                     f"{name}_p90": percentile(durations, 0.9),
-                    f"{name}_within": sum(1 for d in durations if d <= target + 1e-6),
+                    f"{name}_within": sum(1 for d in durations if d <= target),
                 }
     if aggregates:
         values = calls.aggregate(**aggregates)
@@ -246,17 +249,71 @@ def _on_duty_windows(report: Range) -> list[tuple[datetime, datetime]]:
     return list(units.values_list("shift_starts_at", "shift_ends_at"))
 
 
+class AtTimeZone(Func):
+    """An instant as a zone's wall clock shows it (PostgreSQL: a timestamp without time zone)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " AT TIME ZONE "
+    output_field = DateTimeField()
+
+
+# A local hour is named by its wall-clock hour and the zone's UTC offset then: the offset tells
+# apart the two hours that show the same clock on the night the clocks go back, and naming the
+# hour by the wall clock (not by whole hours of UTC) puts calls in the right hour in zones whose
+# offset is not a whole number of hours (Asia/Kolkata +05:30, America/St_Johns -03:30).
+HourKey = tuple[datetime, timedelta]
+
+
+def _hour_key(wall: datetime) -> HourKey:
+    """The local hour that ``wall``, a time in the report's zone, falls in."""
+    return wall.replace(minute=0, second=0, microsecond=0, tzinfo=None), wall.utcoffset()
+
+
+def _calls_per_local_hour(report: Range) -> dict[HourKey, int]:
+    """Calls received in the range, counted by local hour: one GROUP BY on PostgreSQL."""
+    calls = report.calls()
+    if connection.vendor != "postgresql":
+        zone = ZoneInfo(settings.TIME_ZONE)
+        return Counter(_hour_key(moment.astimezone(zone)) for moment in calls.values_list("received_at", flat=True))
+    wall = AtTimeZone(F("received_at"), Value(settings.TIME_ZONE))
+    rows = (
+        calls.annotate(
+            hour=Func(Value("hour"), wall, function="DATE_TRUNC", output_field=DateTimeField()),
+            offset=wall - AtTimeZone(F("received_at"), Value("UTC")),
+        )
+        .values("hour", "offset")
+        .annotate(n=Count("pk"))
+        .values_list("hour", "offset", "n")
+    )
+    return {(hour, offset): n for hour, offset, n in rows}
+
+
+def _local_hours(start: datetime, end: datetime) -> list[datetime]:
+    """The instants at which each local hour from ``start`` to ``end`` begins. They are an hour
+    apart, except where the clocks change by less than an hour (Lord Howe Island's half hour):
+    there an hour is cut short at the change and the next one begins with it."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    hours, moment = [], start
+    while moment < end:
+        hours.append(moment)
+        wall = moment.astimezone(zone)
+        following = moment + timedelta(hours=1) - timedelta(minutes=wall.minute, seconds=wall.second)
+        if following.astimezone(zone).utcoffset() != wall.utcoffset():
+            seconds = range(1, int((following - moment).total_seconds()) + 1)
+            changed = bisect_left(  # the clocks change on a whole second
+                seconds, True, key=lambda s: (moment + timedelta(seconds=s)).astimezone(zone).utcoffset() != wall.utcoffset()
+            )  # fmt: skip
+            following = moment + timedelta(seconds=seconds[changed])
+        moment = min(following, end)
+    return hours
+
+
 def heat_map(report: Range) -> list[HeatMapDay]:
     """For each local day, each of its real hours: calls received, and non-uniformed units on
-    duty at the middle of the hour. Hours are counted in UTC and shown in local time, so a
-    day when the clocks change has 23 or 25 of them."""
-    per_hour = dict(
-        report.calls()
-        .annotate(hour=Trunc("received_at", "hour", tzinfo=UTC))
-        .values("hour")
-        .annotate(n=Count("pk"))
-        .values_list("hour", "n")
-    )
+    duty at the middle of the hour. A day when the clocks change has 23 or 25 hours (where
+    they change by half an hour, one of its hours is half an hour long)."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    per_hour = _calls_per_local_hour(report)
     windows = _on_duty_windows(report)
     starts = sorted(start for start, _ in windows)
     ends = sorted(end for _, end in windows)
@@ -265,16 +322,40 @@ def heat_map(report: Range) -> list[HeatMapDay]:
     while day <= report.last:
         start, end = day_bounds(day)
         row = HeatMapDay(day=day)
-        moment = start
-        while moment < end:
-            middle = moment + timedelta(minutes=30)
+        hours = _local_hours(start, end)
+        for moment, following in zip(hours, [*hours[1:], end], strict=True):
+            middle = moment + (following - moment) / 2
             # Windows begun by the middle of the hour, less those already over.
             on_duty = bisect_right(starts, middle) - bisect_right(ends, middle)
-            row.hours.append(HourCell(start=local(moment), calls=per_hour.get(moment, 0), units_on_duty=on_duty))
-            moment += timedelta(hours=1)
+            wall = moment.astimezone(zone)
+            row.hours.append(HourCell(start=wall, calls=per_hour.get(_hour_key(wall), 0), units_on_duty=on_duty))
         days.append(row)
         day += timedelta(days=1)
     return days
+
+
+@dataclass
+class Coverage:
+    """The heat map added up: how often calls came in with too few non-uniformed units on duty."""
+
+    hours: int
+    hours_with_calls: int
+    uncovered_hours: int  # no non-uniformed unit on duty, calls or not
+    uncovered_hours_with_calls: int
+    calls_in_uncovered_hours: int
+    understaffed_hours: int  # more calls than units on duty; the uncovered hours with calls are among them
+
+
+def coverage(days: list[HeatMapDay]) -> Coverage:
+    cells = [cell for row in days for cell in row.hours]
+    return Coverage(
+        hours=len(cells),
+        hours_with_calls=sum(1 for c in cells if c.calls),
+        uncovered_hours=sum(1 for c in cells if c.uncovered),
+        uncovered_hours_with_calls=sum(1 for c in cells if c.uncovered and c.calls),
+        calls_in_uncovered_hours=sum(c.calls for c in cells if c.uncovered),
+        understaffed_hours=sum(1 for c in cells if c.understaffed),
+    )
 
 
 def hour_of_week(days: list[HeatMapDay]) -> list[list[tuple[int, float]]]:
@@ -294,9 +375,11 @@ def hour_of_week(days: list[HeatMapDay]) -> list[list[tuple[int, float]]]:
 
 @dataclass
 class Workload:
-    name: str
+    name: str  # a unit's call sign; a person's name and role, with their id if another shares both
     calls: int
     hours_on_calls: float
+    role: str = ""  # "clinician" or "officer" for a person
+    person_id: int | None = None  # the clinician's or officer's id
 
 
 def _assignments(report: Range) -> QuerySet[Assignment]:
@@ -304,6 +387,7 @@ def _assignments(report: Range) -> QuerySet[Assignment]:
 
 
 def workload_by_unit(report: Range) -> list[Workload]:
+    """By call sign: the program's units keep their call signs from shift to shift."""
     rows = (
         _assignments(report)
         .values("unit__call_sign")
@@ -314,17 +398,20 @@ def workload_by_unit(report: Range) -> list[Workload]:
 
 
 def workload_by_responder(report: Range) -> list[Workload]:
-    results: dict[str, Workload] = {}
-    for member in ("clinician", "officer"):
+    """By person (the clinician's or officer's id, never their name, which two people can share)."""
+    results = []
+    for role in ("clinician", "officer"):
         rows = (
             _assignments(report)
-            .values(f"unit__{member}__name")
+            .values(f"unit__{role}_id", f"unit__{role}__name")
             .annotate(calls=Count("call", distinct=True), seconds=Sum(Seconds(F("ended_at"), F("started_at"))))
         )
-        for r in rows:
-            name = f"{r[f'unit__{member}__name']} ({member})"
-            results[name] = Workload(name, r["calls"], (r["seconds"] or 0) / 3600)
-    return sorted(results.values(), key=lambda w: (-w.calls, w.name))
+        people = [(r[f"unit__{role}_id"], r[f"unit__{role}__name"], r["calls"], r["seconds"]) for r in rows]
+        shared = Counter(name for _, name, _, _ in people)
+        for person_id, name, calls, seconds in people:
+            label = f"{name} ({role} #{person_id})" if shared[name] > 1 else f"{name} ({role})"
+            results.append(Workload(label, calls, (seconds or 0) / 3600, role=role, person_id=person_id))
+    return sorted(results, key=lambda w: (-w.calls, w.name, w.role, w.person_id))
 
 
 # --- Per call ------------------------------------------------------------------------------------
@@ -360,16 +447,19 @@ class Summary:
     response_times: list[IntervalFigures]
     outcomes: OutcomeFigures
     heat_map: list[HeatMapDay]
+    coverage: Coverage | None  # None when the heat map was left out
     workload_units: list[Workload]
     workload_responders: list[Workload]
 
 
 def summary(report: Range, *, with_heat_map: bool = True) -> Summary:
+    days = heat_map(report) if with_heat_map else []
     return Summary(
         range=report,
         response_times=response_times(report),
         outcomes=outcomes(report),
-        heat_map=heat_map(report) if with_heat_map else [],
+        heat_map=days,
+        coverage=coverage(days) if with_heat_map else None,
         workload_units=workload_by_unit(report),
         workload_responders=workload_by_responder(report),
     )

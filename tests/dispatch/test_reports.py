@@ -3,7 +3,8 @@
 import csv
 import io
 import random
-from datetime import date, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -213,3 +214,164 @@ def test_a_call_without_a_unit_counts_in_no_units_workload(api):
     _, body = figures(api)
     assert body["workload"]["units"] == []
     assert Assignment.objects.count() == 0
+
+
+# --- Coverage in the API -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fifth_of_march():
+    """One non-uniformed unit on duty 07:00-15:00 (and a uniformed one, which does not count);
+    two calls at 08:xx, one at 20:05 with nobody on duty."""
+    shift = ShiftFactory(starts_at=local(5, 7), ends_at=local(5, 15))
+    UnitFactory(shift=shift)
+    UnitFactory(shift=shift, uniformed=True)
+    for hour, minute in [(8, 15), (8, 45), (20, 5)]:
+        call(local(5, hour, minute))
+
+
+def test_the_summary_api_gives_the_coverage_the_page_shows(api, client, users, fifth_of_march):
+    day = {"from": "2030-03-05", "to": "2030-03-05"}
+    body = api("supervisor").get("/api/v1/reports/summary/", day).json()
+    assert body["coverage"] == {
+        "hours": 24, "hours_with_calls": 2, "uncovered_hours": 16, "uncovered_hours_with_calls": 1,
+        "calls_in_uncovered_hours": 1, "understaffed_hours": 2,
+    }  # fmt: skip
+    cells = (
+        api("supervisor").get("/api/v1/reports/summary/", {**day, "heat_map": "true"}).json()["coverage"]["heat_map"]
+    )
+    assert len(cells) == 24
+    assert cells[8] == {"start": "2030-03-05T08:00:00-06:00", "calls": 2, "non_uniformed_units_on_duty": 1}
+    assert cells[20] == {"start": "2030-03-05T20:00:00-06:00", "calls": 1, "non_uniformed_units_on_duty": 0}
+    client.force_login(users["supervisor"])
+    page = client.get("/reports/", {"start": "2030-03-05", "end": "2030-03-05"}).content.decode()
+    assert "Of <strong>24</strong> hours, <strong>1</strong> had calls but no non-uniformed unit on duty" in page
+
+
+@pytest.mark.parametrize("value", ["yes", "1", ""])
+def test_a_heat_map_flag_other_than_true_or_false_is_a_400_that_names_it(api, value):
+    response = api("supervisor").get("/api/v1/reports/summary/", {"heat_map": value, "from": "2030-03-31"})
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"heat_map", "to"}  # every mistake at once
+
+
+def _as_json_schema(node):
+    """OpenAPI 3.0's ``nullable`` said the way JSON Schema says it."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _as_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+@pytest.mark.parametrize("heat_map", ["false", "true"])
+def test_the_summary_follows_its_published_schema(api, march, fifth_of_march, heat_map):
+    import jsonschema
+
+    document = api("supervisor").get("/api/schema/", {"format": "json"}).json()
+    components = _as_json_schema(document["components"])
+    for schema in components["schemas"].values():  # an answer with a field the schema lacks fails too
+        if schema.get("type") == "object" and "properties" in schema:
+            schema["additionalProperties"] = False
+    c = march[0]
+    Assignment.objects.create(call=c, unit=UnitFactory(), started_at=c.dispatched_at, ended_at=c.on_scene_at)
+    body = api("supervisor").get("/api/v1/reports/summary/", {**MARCH, "heat_map": heat_map}).json()
+    assert body["workload"]["units"] and body["workload"]["responders"]
+    jsonschema.validate(body, {"$ref": "#/components/schemas/ReportSummary", "components": components})
+    assert ("heat_map" in body["coverage"]) == (heat_map == "true")
+
+
+# --- Local hours in any time zone ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/St_Johns", "Asia/Kathmandu"])
+def test_calls_land_in_their_local_hour_in_a_zone_off_the_whole_hour(settings, zone):
+    settings.TIME_ZONE = zone
+    here = ZoneInfo(zone)
+    for hour, minute in [(8, 0), (8, 15), (8, 59), (9, 0), (23, 59)]:
+        call(datetime(2030, 6, 5, hour, minute, tzinfo=here))
+    call(datetime(2030, 6, 5, 0, 0, tzinfo=here) - timedelta(seconds=1))  # the day before
+    day = reports.heat_map(reports.Range(first=date(2030, 6, 5), last=date(2030, 6, 5)))[0]
+    assert [cell.start.hour for cell in day.hours] == list(range(24))
+    assert {cell.start.hour: cell.calls for cell in day.hours if cell.calls} == {8: 3, 9: 1, 23: 1}
+
+
+def test_a_half_hour_zone_counts_right_across_its_clock_changes(settings):
+    """St. John's (-03:30, -02:30 in summer): 2:00 becomes 3:00 on 10 March 2030, and 2:00
+    becomes 1:00 again on 3 November, so that day has two hours that read 01."""
+    settings.TIME_ZONE = "America/St_Johns"
+    here = ZoneInfo("America/St_Johns")
+    call(datetime(2030, 3, 10, 1, 40, tzinfo=here))
+    call(datetime(2030, 3, 10, 3, 10, tzinfo=here))
+    call(datetime(2030, 11, 3, 1, 20, tzinfo=here))  # summer time
+    call(datetime(2030, 11, 3, 1, 20, fold=1, tzinfo=here))  # an hour later, the clock reads 01:20 again
+    call(datetime(2030, 11, 3, 1, 25, fold=1, tzinfo=here))
+    spring, autumn = (
+        reports.heat_map(reports.Range(first=d, last=d))[0] for d in (date(2030, 3, 10), date(2030, 11, 3))
+    )
+    assert [(c.start.strftime("%H:%M"), c.calls) for c in spring.hours[:4]] == [
+        ("00:00", 0), ("01:00", 1), ("03:00", 1), ("04:00", 0),
+    ]  # fmt: skip
+    assert [(c.start.isoformat()[11:], c.calls) for c in autumn.hours[:4]] == [
+        ("00:00:00-02:30", 0), ("01:00:00-02:30", 1), ("01:00:00-03:30", 2), ("02:00:00-03:30", 0),
+    ]  # fmt: skip
+
+
+def test_a_half_hour_clock_change_makes_a_half_hour_cell(settings):
+    """Lord Howe Island goes from +11 back to +10:30 at 02:00 on 7 April 2030: 01:30-02:00 comes
+    twice. The day has 24 and a half hours; each call is in the hour its clock showed."""
+    settings.TIME_ZONE = "Australia/Lord_Howe"
+    here = ZoneInfo("Australia/Lord_Howe")
+    call(datetime(2030, 4, 7, 1, 45, tzinfo=here))  # the first time
+    call(datetime(2030, 4, 7, 1, 45, fold=1, tzinfo=here))  # the second time
+    call(datetime(2030, 4, 7, 2, 10, tzinfo=here))
+    day = reports.heat_map(reports.Range(first=date(2030, 4, 7), last=date(2030, 4, 7)))[0]
+    assert [(c.start.isoformat()[11:], c.calls) for c in day.hours[1:4]] == [
+        ("01:00:00+11:00", 1), ("01:30:00+10:30", 1), ("02:00:00+10:30", 1),
+    ]  # fmt: skip
+    assert len(day.hours) == 25 and sum(c.calls for c in day.hours) == 3
+
+
+def test_the_local_hour_of_a_call_is_the_same_in_python_as_in_postgresql(settings):
+    """The embedded database finds each call's hour in Python: it must be PostgreSQL's answer."""
+    rng = random.Random(11)
+    for zone in ("America/Chicago", "Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "Asia/Kathmandu"):
+        settings.TIME_ZONE = zone
+        CrisisCall.objects.all().delete()
+        for _ in range(60):  # around both of 2030's clock changes, wherever they fall
+            call(
+                datetime(2030, rng.choice([3, 4, 10, 11]), rng.randint(1, 28), tzinfo=UTC)
+                + timedelta(seconds=rng.randint(0, 86400))
+            )
+        report = reports.Range(first=date(2030, 2, 27), last=date(2030, 12, 1))
+        received = report.calls().values_list("received_at", flat=True)
+        in_python = Counter(reports._hour_key(moment.astimezone(ZoneInfo(zone))) for moment in received)
+        assert reports._calls_per_local_hour(report) == in_python, zone
+
+
+# --- Workload by person --------------------------------------------------------------------------
+
+
+def test_two_clinicians_with_the_same_name_are_counted_apart(api, client, users):
+    first, second = UnitFactory(clinician__name="Alex Kim"), UnitFactory(clinician__name="Alex Kim")
+    for unit, calls in [(first, 2), (second, 1)]:
+        for i in range(calls):
+            c = call(local(6, 8 + 2 * i), 1, 30)
+            Assignment.objects.create(call=c, unit=unit, started_at=c.dispatched_at,
+                                      ended_at=c.dispatched_at + timedelta(hours=1))  # fmt: skip
+    a, b = first.clinician_id, second.clinician_id
+    responders = api("supervisor").get("/api/v1/reports/summary/", MARCH).json()["workload"]["responders"]
+    clinicians = [r for r in responders if r["role"] == "clinician"]
+    assert clinicians == [
+        {"responder": f"Alex Kim (clinician #{a})", "role": "clinician", "id": a, "calls": 2, "hours_on_calls": 2.0},
+        {"responder": f"Alex Kim (clinician #{b})", "role": "clinician", "id": b, "calls": 1, "hours_on_calls": 1.0},
+    ]
+    client.force_login(users["supervisor"])
+    exported = client.get("/reports/workload-responders.csv", {"start": "2030-03-01", "end": "2030-03-31"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert rows[0] == ["responder", "calls", "hours_on_calls", "role", "responder_id"]
+    assert [f"Alex Kim (clinician #{a})", "2", "2.00", "clinician", str(a)] in rows
+    assert [f"Alex Kim (clinician #{b})", "1", "1.00", "clinician", str(b)] in rows
