@@ -14,23 +14,24 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
-from django.http import JsonResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 
 from coresponder import audit
-from coresponder.errors import error_body
 from coresponder.models import AuditEntry
+from coresponder.web import login_response
 
 LOGIN_FAILED = "auth.login_failed"
 LOGIN = "auth.login"
+LOCKED_OUT = "locked out"  # the note on a failed login tried while the account was locked
 
 
 def lockout_remaining(username: str) -> timedelta | None:
     """How much longer ``username`` is locked out after too many failed logins, if at all.
 
     Failures count within AUTH_LOCKOUT_WINDOW and since the last successful login; the lock
-    lasts AUTH_LOCKOUT_WINDOW from the last failure.
+    lasts AUTH_LOCKOUT_WINDOW from the failure that set it. Attempts made while the account is
+    locked are audited (note LOCKED_OUT) but do not count: if they did, anyone who knows a
+    dispatcher's username could keep them locked out for as long as they kept trying.
     """
     if not username:
         return None
@@ -38,7 +39,7 @@ def lockout_remaining(username: str) -> timedelta | None:
     since = now - settings.AUTH_LOCKOUT_WINDOW
     entries = AuditEntry.objects.filter(object_type="login", object_id=username[:40], at__gte=since)
     last_success = entries.filter(action=LOGIN).order_by("-at").values_list("at", flat=True).first()
-    failures = entries.filter(action=LOGIN_FAILED)
+    failures = entries.filter(action=LOGIN_FAILED).exclude(note=LOCKED_OUT)
     if last_success:
         failures = failures.filter(at__gt=last_success)
     if failures.count() < settings.AUTH_LOCKOUT_THRESHOLD:
@@ -66,7 +67,7 @@ class LoginForm(AuthenticationForm):
         username = self.cleaned_data.get("username")
         remaining = lockout_remaining(username) if username else None
         if remaining:
-            audit.record(LOGIN_FAILED, object_type="login", object_id=username[:40], note="locked out")
+            audit.record(LOGIN_FAILED, object_type="login", object_id=username[:40], note=LOCKED_OUT)
             raise ValidationError(lockout_sentence(remaining), code="locked")
         return super().clean()
 
@@ -82,7 +83,9 @@ def _logged_in(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:40]
-    audit.record(LOGIN_FAILED, object_type="login", object_id=username)
+    # Checked before this failure is written: the failure that sets a lock counts, later ones do not.
+    note = LOCKED_OUT if lockout_remaining(username) else ""
+    audit.record(LOGIN_FAILED, object_type="login", object_id=username, note=note)
 
 
 @receiver(user_logged_out)
@@ -91,12 +94,32 @@ def _logged_out(sender, request, user, **kwargs):
         audit.record("auth.logout", actor=user, object_type="login", object_id=user.get_username()[:40])
 
 
-class SessionTimeoutMiddleware:
-    """Ends a web session after SESSION_IDLE_TIMEOUT without a request and after
-    SESSION_ABSOLUTE_TIMEOUT from login. (The board's own refreshes count as activity: a board
-    on a screen is being watched.)"""
+# The pages' automatic refreshes, told apart from a person's requests. htmx names the element
+# that sent a request in HX-Trigger (its id): these are the ones that poll (templates
+# dispatch/_board_panels.html and _my_call.html). The board's map fetch says X-Polling
+# (static/js/board.js). Nothing else may use these ids.
+POLLING_ELEMENTS = frozenset({"board-panels", "my-call"})
 
-    # Writing the session on every request would be a write per board refresh.
+
+def is_polling(request) -> bool:
+    """Whether ``request`` is a page refreshing itself rather than a person at work. A refresh
+    that reports the person typing or clicking on the page since the last one (X-User-Active,
+    sent by board.js) is a person at work after all: a dispatcher typing a phoned-in call
+    makes no request until they submit it."""
+    if request.method != "GET" or request.headers.get("X-User-Active") == "1":
+        return False
+    if request.headers.get("X-Polling") == "1":
+        return True
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Trigger") in POLLING_ELEMENTS
+
+
+class SessionTimeoutMiddleware:
+    """Ends a web session after SESSION_IDLE_TIMEOUT without a request from the person and after
+    SESSION_ABSOLUTE_TIMEOUT from login. The pages' own polling (``is_polling``) is no sign of a
+    person: a board left open on an empty desk times out like any other page, and its next
+    refresh takes the screen to the login page."""
+
+    # At most one session write a minute (or a tenth of the idle time, if that is shorter).
     TOUCH_EVERY = 60
 
     def __init__(self, get_response):
@@ -106,30 +129,20 @@ class SessionTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "auth_started" in request.session:
             now = time.time()
+            idle_limit = settings.SESSION_IDLE_TIMEOUT.total_seconds()
             idle = now - request.session.get("last_seen", now)
             age = now - request.session["auth_started"]
-            if (
-                idle > settings.SESSION_IDLE_TIMEOUT.total_seconds()
-                or age > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
-            ):
-                reason = (
-                    "inactivity"
-                    if idle > settings.SESSION_IDLE_TIMEOUT.total_seconds()
-                    else "the end of the session's time"
-                )
+            if idle > idle_limit or age > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+                reason = "inactivity" if idle > idle_limit else "the end of the session's time"
                 logout(request)
                 return self._expired(request, reason)
-            if now - request.session.get("last_seen", 0) > self.TOUCH_EVERY:
+            if idle > min(self.TOUCH_EVERY, idle_limit / 10) and not is_polling(request):
                 request.session["last_seen"] = now
         return self.get_response(request)
 
     @staticmethod
     def _expired(request, reason: str):
         sentence = f"You were logged out after {reason}. Please log in again."
-        if request.path.startswith("/api/"):
-            return JsonResponse(error_body("session_expired", sentence), status=401)
-        messages.info(request, sentence)
-        response = redirect(f"{settings.LOGIN_URL_PATH}?next={request.get_full_path()}")
-        if request.headers.get("HX-Request"):
-            response["HX-Redirect"] = response["Location"]
-        return response
+        if not request.path.startswith("/api/"):
+            messages.info(request, sentence)  # shown on the login page
+        return login_response(request, code="session_expired", detail=sentence)

@@ -158,7 +158,6 @@ AUTH_LOCKOUT_THRESHOLD = env_int("AUTH_LOCKOUT_THRESHOLD", 5)
 AUTH_LOCKOUT_WINDOW = timedelta(minutes=env_float("AUTH_LOCKOUT_MINUTES", 15))
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_float("SESSION_IDLE_MINUTES", 30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_float("SESSION_ABSOLUTE_HOURS", 13))
-LOGIN_URL_PATH = "/accounts/login/"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

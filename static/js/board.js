@@ -1,5 +1,8 @@
 // The dispatcher's board: the map (Leaflet, refreshed every 3 s), the connection banner, and the
 // recommendation drawer. The call and unit panels refresh themselves through htmx polling.
+// Refreshes do not keep the session alive (coresponder.auth.is_polling) unless the dispatcher has
+// typed or clicked on the page since the last one; once the session is over they bring up the
+// login page.
 (function () {
   "use strict";
   var STATUS_COLOURS = {
@@ -14,6 +17,17 @@
   document.addEventListener("htmx:sendError", function () { online(false); });
   document.addEventListener("htmx:responseError", function () { online(false); });
   document.addEventListener("htmx:afterRequest", function (e) { if (e.detail.successful) { online(true); } });
+
+  // --- activity: typing a phoned-in call makes no request, yet it is work, not an empty desk ---
+  var active = false;
+  ["keydown", "pointerdown", "wheel"].forEach(function (name) {
+    document.addEventListener(name, function () { active = true; }, {capture: true, passive: true});
+  });
+  function activityHeaders(headers) {
+    if (active) { headers["X-User-Active"] = "1"; active = false; }
+    return headers;
+  }
+  document.addEventListener("htmx:configRequest", function (e) { activityHeaders(e.detail.headers); });
 
   // --- the drawer closes after an assignment, or on its Close button ---
   var drawer = document.getElementById("drawer");
@@ -37,6 +51,14 @@
   var layer = L.layerGroup().addTo(map);
   var fitted = false;
 
+  // Addresses, call signs and natures are typed by people: always text, never HTML.
+  function label(parts) {
+    var span = document.createElement("span");
+    span.textContent = parts.join(" · ");
+    return span;
+  }
+  function words(code) { return String(code).replace(/_/g, " "); }
+
   function draw(data) {
     layer.clearLayers();
     var bounds = [];
@@ -44,7 +66,7 @@
       var marker = L.circleMarker([u.lat, u.lon], {
         radius: 9, weight: 2, color: "#111827", fillOpacity: 0.9,
         fillColor: STATUS_COLOURS[u.status] || "#9ca3af"
-      }).bindTooltip(u.call_sign + " · " + u.status.replace(/_/g, " "), {permanent: false});
+      }).bindTooltip(label([u.call_sign, words(u.status)]), {permanent: false});
       marker.options.unitId = u.id;
       layer.addLayer(marker);
       bounds.push([u.lat, u.lon]);
@@ -52,7 +74,7 @@
     data.calls.forEach(function (c) {
       var marker = L.circleMarker([c.lat, c.lon], {
         radius: 7, weight: 4, color: PRIORITY_COLOURS[c.priority] || "#111827", fillColor: "#ffffff", fillOpacity: 1
-      }).bindTooltip("P" + c.priority + " " + c.nature + " · " + (c.address || "") + " · " + c.status.replace(/_/g, " "));
+      }).bindTooltip(label(["P" + c.priority + " " + c.nature, c.address || "", words(c.status)]));
       layer.addLayer(marker);
       bounds.push([c.lat, c.lon]);
     });
@@ -61,13 +83,23 @@
   }
 
   function refresh() {
-    fetch(element.dataset.source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (data) { draw(data); online(true); })
+    var headers = activityHeaders({"Accept": "application/json", "X-Polling": "1"});
+    fetch(element.dataset.source, {credentials: "same-origin", headers: headers})
+      .then(function (r) {
+        if (r.status === 401) {  // logged out (idle, or the shift's limit): to the login page, then back here
+          clearInterval(timer);
+          var next = encodeURIComponent(window.location.pathname).replace(/%2F/g, "/");  // as Django writes it
+          window.location.assign(element.dataset.login + "?next=" + next);
+          return null;
+        }
+        if (!r.ok) { throw new Error(r.status); }
+        return r.json();
+      })
+      .then(function (data) { if (data) { draw(data); online(true); } })
       .catch(function () { online(false); });
   }
+  var timer = setInterval(refresh, 3000);
   refresh();
-  setInterval(refresh, 3000);
 
   // Clicking the map fills the new-call form's coordinates.
   map.on("click", function (e) {

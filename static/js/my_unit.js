@@ -30,3 +30,20 @@
     }, function (error) { say("Location unavailable: " + error.message); }, {enableHighAccuracy: true, timeout: 15000});
   });
 })();
+
+// The outcome form does not poll, and writing a narrative makes no request until it is sent: while
+// the clinician types, tell the server once a minute that a person is at work, so that the session's
+// idle limit does not end it and throw the notes away on submit (coresponder.auth.is_polling).
+(function () {
+  "use strict";
+  var typing = false;
+  document.addEventListener("input", function (e) {
+    if (e.target.closest && e.target.closest("form.outcome")) { typing = true; }
+  }, true);
+  setInterval(function () {
+    var form = document.querySelector("form.outcome[data-keepalive]");
+    if (!typing || !form) { return; }
+    typing = false;
+    fetch(form.dataset.keepalive, {credentials: "same-origin", headers: {"X-User-Active": "1"}});
+  }, 60000);
+})();

@@ -1,0 +1,173 @@
+"""Sessions and logins seen from the pages: the idle timeout means a person's inactivity (a page
+polling on its own is no sign of one), a page whose session is over is taken to the login page
+rather than having the login page swapped into a panel, and a lock-out cannot be stretched by
+whoever keeps trying."""
+
+import time
+from datetime import timedelta
+
+import pytest
+
+from coresponder.models import AuditEntry
+from dispatch.models import CrisisCall
+
+pytestmark = pytest.mark.django_db
+S = CrisisCall.Status
+LOGIN = "/accounts/login/"
+
+# What the pages send when they refresh themselves: htmx names the polling element in HX-Trigger
+# and the browser's address in HX-Current-URL; board.js marks the map's fetch.
+BOARD_POLL = {"HX-Request": "true", "HX-Trigger": "board-panels", "HX-Current-URL": "http://testserver/board/"}
+PHONE_POLL = {"HX-Request": "true", "HX-Trigger": "my-call", "HX-Current-URL": "http://testserver/me/"}
+MAP_POLL = {"Accept": "application/json", "X-Polling": "1"}
+TYPING = {"X-User-Active": "1"}  # board.js: the dispatcher typed or clicked since the last refresh
+
+
+def log_in(client, username, password="pass-word-123"):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def time_passes(client, *, minutes: float):
+    """As if ``minutes`` went by: the session's login and last-seen times move back."""
+    session = client.session
+    for key in ("auth_started", "last_seen"):
+        session[key] -= minutes * 60
+    session.save()
+
+
+def sent_to_login(response, next_page: str | None):
+    """An htmx response that takes the browser to the login page and swaps nothing."""
+    expected = f"{LOGIN}?next={next_page}" if next_page else LOGIN
+    return (
+        response.status_code == 200
+        and response.get("HX-Redirect") == expected
+        and "Location" not in response
+        and response.content == b""
+    )
+
+
+def test_the_boards_polling_does_not_keep_an_idle_session_alive(client, users):
+    assert log_in(client, "dispatcher").status_code == 302
+    time_passes(client, minutes=29)
+    panels = client.get("/board/panels/", headers=BOARD_POLL)
+    assert panels.status_code == 200 and 'id="board-panels"' in panels.content.decode()
+    assert client.get("/board/map.json", headers=MAP_POLL).status_code == 200
+
+    time_passes(client, minutes=2)  # 31 minutes since the dispatcher last did anything
+    assert sent_to_login(client.get("/board/panels/", headers=BOARD_POLL), "/board/")
+    assert client.get("/board/")["Location"] == f"{LOGIN}?next=/board/", "logged out, not just turned away once"
+    assert "You were logged out after inactivity. Please log in again." in client.get(LOGIN).content.decode()
+
+
+def test_the_phones_polling_does_not_keep_an_idle_session_alive(client, users):
+    assert log_in(client, "clinician").status_code == 302
+    time_passes(client, minutes=29)
+    assert client.get("/me/panel/", headers=PHONE_POLL).status_code == 200
+    time_passes(client, minutes=2)
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
+
+
+@pytest.mark.parametrize(
+    ("what", "url", "headers"),
+    [
+        ("opening the board", "/board/", {}),
+        ("a click on an htmx button", "/board/calls/{call}/recommend/", {"HX-Request": "true"}),
+        ("a panel refresh after typing", "/board/panels/", BOARD_POLL | TYPING),
+        ("a map refresh after a click on the map", "/board/map.json", MAP_POLL | TYPING),
+    ],
+)
+def test_a_dispatcher_at_work_keeps_the_session_alive(client, users, call_in, what, url, headers):
+    call = call_in(S.QUEUED)
+    assert log_in(client, "dispatcher").status_code == 302
+    time_passes(client, minutes=29)
+    assert client.get(url.format(call=call.pk), headers=headers).status_code == 200, what
+    time_passes(client, minutes=2)
+    assert client.get("/board/panels/", headers=BOARD_POLL).status_code == 200, f"{what} counts as activity"
+
+
+def test_the_maps_fetch_gets_a_401_once_the_session_is_over(client, users):
+    assert log_in(client, "dispatcher").status_code == 302
+    time_passes(client, minutes=31)
+    expired = client.get("/board/map.json", headers=MAP_POLL)
+    assert expired.status_code == 401
+    assert expired.json()["error"]["code"] == "session_expired"
+    assert expired.json()["error"]["detail"] == "You were logged out after inactivity. Please log in again."
+    again = client.get("/board/map.json", headers=MAP_POLL)
+    assert (again.status_code, again.json()["error"]["code"]) == (401, "not_authenticated")
+
+
+def test_the_shifts_limit_ends_a_session_that_only_polls(client, users):
+    assert log_in(client, "dispatcher").status_code == 302
+    session = client.session
+    session["auth_started"] -= 14 * 3600  # logged in 14 hours ago, the board refreshing all along
+    session.save()
+    assert sent_to_login(client.get("/board/panels/", headers=BOARD_POLL), "/board/")
+    assert "You were logged out after the end of the session&#x27;s time." in client.get(LOGIN).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("get", "/board/panels/"), ("get", "/me/panel/"), ("post", "/board/calls/1/move/"), ("get", "/roster/")],
+)
+def test_an_htmx_request_without_a_login_takes_the_browser_to_the_login_page(client, method, url):
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/board/?tab=units"}
+    response = getattr(client, method)(url, headers=headers)
+    assert sent_to_login(response, "/board/"), "the login page is never swapped into a panel"
+
+
+@pytest.mark.parametrize(
+    "current_url",
+    [
+        "https://elsewhere.example/board/",
+        "http://testserver//elsewhere.example/board/",
+        "javascript:alert(1)",
+        "not a url at all",
+        "http://[::1/board/",
+        "",
+    ],
+)
+def test_the_page_to_come_back_to_is_only_ever_a_page_of_this_site(client, current_url):
+    headers = {"HX-Request": "true", "HX-Trigger": "board-panels", "HX-Current-URL": current_url}
+    assert sent_to_login(client.get("/board/panels/", headers=headers), None)
+
+
+def test_a_plain_page_without_a_login_redirects_to_the_login_page_and_back(client, users):
+    response = client.get("/board/", {"call": "12"})
+    assert (response.status_code, response["Location"]) == (302, f"{LOGIN}?next=/board/%3Fcall%3D12")
+    assert client.get("/board/map.json", headers=MAP_POLL).status_code == 401
+    after_login = client.post(f"{LOGIN}?next=/board/", {"username": "dispatcher", "password": "pass-word-123"})
+    assert after_login["Location"] == "/board/"
+
+
+def test_a_plain_form_sent_after_the_session_ended_comes_back_to_its_page_after_login(client, users):
+    assert log_in(client, "dispatcher").status_code == 302
+    time_passes(client, minutes=31)
+    body = {"address": "3000 Gravois Ave", "lat": "38.6", "lon": "-90.2", "nature": "psychosis", "priority": "2"}
+    response = client.post("/board/calls/new/", body, headers={"Referer": "http://testserver/board/"})
+    assert response["Location"] == f"{LOGIN}?next=/board/", "not to /board/calls/new/, which only takes a POST"
+    after_login = client.post(response["Location"], {"username": "dispatcher", "password": "pass-word-123"})
+    assert after_login["Location"] == "/board/" and client.get("/board/").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.post("/board/calls/new/", body)["Location"] == LOGIN, "no Referer: the login page's own landing"
+
+
+@pytest.mark.parametrize("who", ["clinician", "outsider"])
+def test_a_logged_in_user_without_the_role_still_gets_403(client, users, who):
+    client.force_login(users[who])
+    assert client.get("/board/panels/", headers=BOARD_POLL).status_code == 403
+    assert client.get("/board/map.json", headers=MAP_POLL).status_code == 403
+    assert client.get("/board/").status_code == 403
+
+
+@pytest.mark.parametrize("where", [LOGIN, "/admin/login/"])
+def test_attempts_while_locked_are_audited_but_do_not_stretch_the_lock(client, users, settings, where):
+    settings.AUTH_LOCKOUT_THRESHOLD = 2
+    settings.AUTH_LOCKOUT_WINDOW = timedelta(seconds=2)
+    log_in(client, "dispatcher", "wrong"), log_in(client, "dispatcher", "wrong")  # locked from here, for 2 s
+    time.sleep(1.0)
+    client.post(where, {"username": "dispatcher", "password": "still wrong"})
+    assert "Too many failed logins" in log_in(client, "dispatcher").content.decode()
+    time.sleep(1.3)
+    assert log_in(client, "dispatcher").status_code == 302, "the lock ends 2 s after the failure that set it"
+    failures = AuditEntry.objects.filter(action="auth.login_failed", object_id="dispatcher")
+    assert failures.count() == 4, "every attempt during the lock is in the audit log"
