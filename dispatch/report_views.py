@@ -81,6 +81,24 @@ def heat_level(count: int, top: int) -> int:
     return 0 if count == 0 else min(5, 1 + (4 * count) // max(top, 1))
 
 
+def by_clock_hour(day: reports.HeatMapDay, top: int) -> list[tuple[reports.HourCell | None, int, str]]:
+    """A day's hours in 24 columns by the hour the clock showed, as (cell, heat level, note):
+    on the day the clocks go back the two 1 a.m. hours share a column (added up, with the fewer
+    units on duty), and on the day they go forward the hour that never was is an empty column."""
+    columns: list[list[reports.HourCell]] = [[] for _ in range(24)]
+    for cell in day.hours:
+        columns[cell.start.hour].append(cell)
+    laid_out = []
+    for cells in columns:
+        if not cells:
+            laid_out.append((None, 0, "No such hour: the clocks went forward."))
+            continue
+        cell = reports.HourCell(cells[0].start, sum(c.calls for c in cells), min(c.units_on_duty for c in cells))
+        note = f"{len(cells)} hours on this clock hour: the clocks went back." if len(cells) > 1 else ""
+        laid_out.append((cell, heat_level(cell.calls, top), note))
+    return laid_out
+
+
 @role_required(Role.SUPERVISOR)
 def reports_page(request):
     form = range_form(request.GET)
@@ -92,7 +110,7 @@ def reports_page(request):
         context |= {
             "summary": summary,
             "bars": scaled_bars(summary.response_times),
-            "heat": [(day, [(cell, heat_level(cell.calls, top)) for cell in day.hours]) for day in summary.heat_map],
+            "heat": [(day, by_clock_hour(day, top)) for day in summary.heat_map],
             "hour_of_week": reports.hour_of_week(summary.heat_map),
             "dispositions": [
                 (code, label, count, summary.outcomes.share(count), 100 * count / most)

@@ -3,6 +3,7 @@
 import csv
 import io
 import random
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -375,3 +376,19 @@ def test_two_clinicians_with_the_same_name_are_counted_apart(api, client, users)
     assert rows[0] == ["responder", "calls", "hours_on_calls", "role", "responder_id"]
     assert [f"Alex Kim (clinician #{a})", "2", "2.00", "clinician", str(a)] in rows
     assert [f"Alex Kim (clinician #{b})", "1", "1.00", "clinician", str(b)] in rows
+
+
+def test_the_pages_heat_map_keeps_every_day_in_the_24_clock_hour_columns(client, users):
+    """On the days the clocks change, an hour is missing or doubled: the columns stay put."""
+    call(datetime(2030, 11, 3, 1, 30, tzinfo=CHICAGO, fold=0))  # the first 1:30 a.m. (CDT)
+    call(datetime(2030, 11, 3, 1, 30, tzinfo=CHICAGO, fold=1))  # the second (CST)
+    call(datetime(2030, 11, 3, 5, 10, tzinfo=CHICAGO))
+    client.force_login(users["supervisor"])
+    page = client.get("/reports/", {"start": "2030-11-02", "end": "2030-11-03"}).content.decode()
+    rows = re.findall(r'<tr data-hours="(\d+)">(.*?)</tr>', page, re.S)
+    assert [hours for hours, _ in rows] == ["24", "25"]
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", cells) for _, cells in rows]
+    assert [len(c) for c in cells] == [24, 24]
+    assert (cells[1][1], cells[1][5]) == ("2", "1"), "both 1 a.m. hours in the 01 column, 5 a.m. in 05"
+    spring = client.get("/reports/", {"start": "2030-03-10", "end": "2030-03-10"}).content.decode()
+    assert 'class="no-hour" title="No such hour: the clocks went forward."' in spring
