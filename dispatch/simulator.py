@@ -4,6 +4,11 @@ The simulator plays the 911 CAD, the units' members and a dispatcher who reviews
 It only ever goes through the services the API and pages use -- intake, the state machine, the
 location endpoint's service, the outcome -- so the real Celery dispatcher does the
 dispatching. Time runs ``speed`` times faster than the wall clock.
+
+Two clocks: simulated time (``sim_now``) paces calls and the work on them; the wall clock
+(``clock``) dates location fixes, as a phone's clock would, because the dispatcher judges a fix
+stale by the wall clock. A database error (a restart, a dropped connection) costs one tick,
+never the simulator.
 """
 
 from __future__ import annotations
@@ -12,10 +17,13 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from coresponder.errors import ApplicationError
@@ -45,6 +53,10 @@ DISPOSITIONS = [("resolved_on_scene", 34), ("referred", 24), ("transport_crisis_
 TRANSPORTING = {"transport_crisis_center", "transport_emergency_department", "emergency_detention", "medical_transport"}
 STREET_SPEED_KMH = 35.0
 SAFETY_FLAG_SHARE = 0.08
+# A parked unit's phone still reports where it is, this often (wall clock) at the most, and never
+# less often than three times within the dispatcher's staleness limit.
+IDLE_FIX_EVERY = timedelta(minutes=3)
+IDLE_JITTER_DEGREES = 0.0003  # about 30 m: a parked phone's fixes wander a little
 
 
 def weighted(rng: random.Random, choices):
@@ -67,7 +79,11 @@ class Simulator:
     rng: random.Random = field(init=False)
     plans: dict[int, Plan] = field(default_factory=dict)
     sim_now: datetime = field(default_factory=timezone.now)
+    clock: Callable[[], datetime] = timezone.now
     created: int = 0
+    # Where each idle unit is parked: its idle fixes wander around this point, not away from it.
+    parked_at: dict[int, tuple[float, float]] = field(default_factory=dict)
+    database_down: bool = False
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -89,12 +105,32 @@ class Simulator:
         while seconds is None or time.monotonic() - started < seconds:
             time.sleep(tick)
             current = time.monotonic()
-            self.step(timedelta(seconds=(current - last) * self.speed))
+            self.tick(timedelta(seconds=(current - last) * self.speed))
             last = current
+
+    def tick(self, elapsed: timedelta) -> bool:
+        """One step that survives the database going away; returns whether it completed.
+
+        The broken connection is closed, so the next tick opens a new one once the database is
+        back; the calls' plans are kept, and the services' own rules sort out a half-done step.
+        """
+        try:
+            self.step(elapsed)
+        except DatabaseError as error:
+            if not self.database_down:
+                logger.warning("Simulator: database error; skipping ticks until one succeeds: %s", error)
+            self.database_down = True
+            connection.close()
+            return False
+        if self.database_down:
+            logger.info("Simulator: the database answers again")
+            self.database_down = False
+        return True
 
     def step(self, elapsed: timedelta) -> None:
         self.sim_now += elapsed
         self._arrivals(elapsed)
+        self._idle_fixes()
         for call in CrisisCall.objects.filter(status__in=(S.HELD, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
                                                            S.TRANSPORTING, S.CLEARED)).select_related("unit"):  # fmt: skip
             try:
@@ -188,8 +224,35 @@ class Simulator:
         share = 1.0 if arrived else step / remaining
         lat = here[0] + (target[0] - here[0]) * share
         lon = here[1] + (target[1] - here[1]) * share
-        unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=timezone.now())
+        unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=self.clock())
         return arrived
+
+    # --- parked units' phones ---
+
+    def _idle_fixes(self) -> None:
+        """Every on-duty available unit posts a fix near where it is parked before its last one
+        grows old, so the dispatcher keeps sending it: a phone left in a parked car does too."""
+        now = self.clock()
+        every = min(IDLE_FIX_EVERY, settings.DISPATCH_LOCATION_STALE_AFTER / 3)
+        idle = (
+            Unit.objects.on_shift(now)
+            .filter(status=Unit.Status.AVAILABLE)
+            .values_list("pk", "lat", "lon", "location_at")
+        )
+        seen = set()
+        for pk, lat, lon, location_at in idle:
+            seen.add(pk)
+            # Parked where its last drive ended; a unit never located starts in a neighbourhood.
+            home = self.parked_at.get(pk) or ((lat, lon) if lat is not None else self.rng.choice(NEIGHBOURHOODS))
+            self.parked_at[pk] = home
+            if location_at is None or now - location_at >= every:
+                unit_record_location(
+                    unit=Unit(pk=pk), recorded_at=now,
+                    lat=home[0] + self.rng.gauss(0, IDLE_JITTER_DEGREES),
+                    lon=home[1] + self.rng.gauss(0, IDLE_JITTER_DEGREES * 1.3),
+                )  # fmt: skip
+        for pk in set(self.parked_at) - seen:  # it drove off (or went off duty): parked elsewhere next time
+            del self.parked_at[pk]
 
 
 STREETS = ["Market St", "Delmar Blvd", "Grand Blvd", "Gravois Ave", "Natural Bridge Ave", "Kingshighway Blvd",

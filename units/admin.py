@@ -1,3 +1,7 @@
+"""The roster in the admin: read-only (see coresponder.admin.SupervisorAdmin). People, shifts and
+pairings change on the roster page or through the API, which apply the roster rules and write
+the audit log."""
+
 from django.contrib import admin
 
 from coresponder.admin import SupervisorAdmin
@@ -27,8 +31,6 @@ class ShiftTemplateAdmin(SupervisorAdmin):
 class ShiftAdmin(SupervisorAdmin):
     list_display = ["name", "starts_at", "ends_at", "template"]
     date_hierarchy = "starts_at"
-    # Moving a shift must re-check its units: do it through the roster page or the API.
-    readonly_fields = ["starts_at", "ends_at"]
 
 
 @admin.register(Unit)
@@ -36,8 +38,3 @@ class UnitAdmin(SupervisorAdmin):
     list_display = ["call_sign", "shift", "clinician", "officer", "uniformed", "status"]
     list_filter = ["status", "uniformed"]
     search_fields = ["call_sign", "clinician__name", "officer__name"]
-    # Pairings go through units.services (roster rules); the admin only reads them.
-    readonly_fields = [f.name for f in Unit._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

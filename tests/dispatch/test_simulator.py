@@ -1,14 +1,22 @@
 """The demo city's simulator drives calls through the real services to their outcome."""
 
+import logging
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 
+from dispatch.eta import haversine_km
 from dispatch.models import CrisisCall, Outcome
+from dispatch.selectors import ranked_candidates
 from dispatch.services import call_auto_assign, queue_serve
 from dispatch.simulator import NEIGHBOURHOODS, Simulator
+from tests.factories import ShiftFactory, UnitFactory
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +60,78 @@ def test_held_calls_are_reviewed_by_the_simulated_dispatcher(unit_at):
         simulator.step(timedelta(minutes=1))
     call.refresh_from_db()
     assert call.status in (S.RECEIVED, S.RETURNED_TO_911)
+
+
+class Clock:
+    """The wall clock the simulator dates its fixes by, moved by hand."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+def parked_unit(*, lat, lon, fix_at, shift_start, shift_end, **fields):
+    shift = ShiftFactory(starts_at=shift_start, ends_at=shift_end)
+    fields.setdefault("status", Unit.Status.AVAILABLE)
+    return UnitFactory(shift=shift, lat=lat, lon=lon, location_at=fix_at, **fields)
+
+
+def test_idle_units_keep_reporting_so_the_dispatcher_never_sees_them_stale():
+    # The clock starts in the past so that every fix it dates is accepted by the location service.
+    clock = Clock(timezone.now() - timedelta(hours=2))
+    on_duty = {"shift_start": clock.now - timedelta(hours=1), "shift_end": clock.now + timedelta(hours=7)}
+    parked = [
+        parked_unit(lat=38.63, lon=-90.20, fix_at=clock.now - timedelta(minutes=1), **on_duty),
+        parked_unit(lat=38.66, lon=-90.25, fix_at=clock.now - timedelta(minutes=2), **on_duty),
+    ]
+    went_home = parked_unit(lat=38.60, lon=-90.22, fix_at=clock.now - timedelta(minutes=1),
+                            shift_start=clock.now - timedelta(hours=8), shift_end=clock.now - timedelta(minutes=1),
+                            status=Unit.Status.OFF_DUTY)  # fmt: skip
+    simulator = Simulator(rate_factor=0, seed=5, clock=clock)
+    stale_after = settings.DISPATCH_LOCATION_STALE_AFTER
+    for _ in range(90):  # an hour and a half of quiet, a minute at a time: many staleness limits
+        clock.now += timedelta(minutes=1)
+        assert simulator.tick(timedelta(minutes=1))
+        candidates = ranked_candidates(lat=38.64, lon=-90.22, now=clock.now)
+        assert {c.unit_id for c in candidates} == {u.pk for u in parked}
+        assert not any(c.stale for c in candidates), f"a parked unit went stale at {clock.now}"
+        for unit in Unit.objects.filter(pk__in=[u.pk for u in parked]):
+            assert clock.now - unit.location_at < stale_after / 2
+    for before in parked:
+        after = Unit.objects.get(pk=before.pk)
+        assert (after.lat, after.lon) != (before.lat, before.lon), "a fix reports where the phone is, jitter and all"
+        assert haversine_km((before.lat, before.lon), (after.lat, after.lon)) < 0.3, "parked units stay parked"
+    went_home.refresh_from_db()
+    assert went_home.location_at == clock.now - timedelta(minutes=91), "no fixes for a unit off duty"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulator_carries_on_after_its_database_connection_is_killed(caplog):
+    clock = Clock(timezone.now() - timedelta(hours=1))
+    unit = parked_unit(lat=38.63, lon=-90.20, fix_at=clock.now - timedelta(minutes=30),
+                       shift_start=clock.now - timedelta(hours=1), shift_end=clock.now + timedelta(hours=7))  # fmt: skip
+    simulator = Simulator(rate_factor=0, seed=5, clock=clock)
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    other = connection.copy()
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            for _ in range(50):  # the backend exits on its own time
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.1)
+    finally:
+        other.close()
+
+    with caplog.at_level(logging.WARNING, logger="dispatch.simulator"):
+        assert simulator.tick(timedelta(seconds=10)) is False, "the tick on the dead connection did not complete"
+    assert "database error" in caplog.text
+
+    clock.now += timedelta(seconds=10)
+    assert simulator.tick(timedelta(seconds=10)), "the next tick reconnects"
+    unit.refresh_from_db()
+    assert unit.location_at == clock.now, "and does the work: the parked unit's stale fix is refreshed"
