@@ -3,9 +3,10 @@
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
+from coresponder.errors import ApplicationError
 from coresponder.models import AuditEntry
 from coresponder.roles import Role
 from coresponder.spreadsheets import Echo, SafeWriter
@@ -28,6 +29,25 @@ class AuditSearchForm(forms.Form):
     start = forms.DateField(required=False, label="From")
     end = forms.DateField(required=False, label="To (inclusive)")
 
+    def clean(self):
+        cleaned = super().clean()
+        # The instants each day starts and ends, kept for ``search``; a date the time zone
+        # arithmetic cannot reach (year 1, year 9999) is refused here rather than failing there.
+        for name in ("start", "end"):
+            if cleaned.get(name):
+                try:
+                    cleaned[f"{name}_bounds"] = day_bounds(cleaned[name])
+                except ApplicationError as error:
+                    self.add_error(name, error.detail)
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start and "end" not in self.errors:
+            self.add_error("end", "Must be on or after the From date.")
+        return cleaned
+
+    def error_text(self) -> str:
+        return "; ".join(f"{self.fields[name].label if name in self.fields else name}: {' '.join(errors)}"
+                         for name, errors in self.errors.items())  # fmt: skip
+
 
 def search(form: AuditSearchForm):
     entries = AuditEntry.objects.all()
@@ -41,9 +61,9 @@ def search(form: AuditSearchForm):
     if data["object_type"]:
         entries = entries.filter(object_type=data["object_type"])
     if data["start"]:
-        entries = entries.filter(at__gte=day_bounds(data["start"])[0])
+        entries = entries.filter(at__gte=data["start_bounds"][0])
     if data["end"]:
-        entries = entries.filter(at__lt=day_bounds(data["end"])[1])
+        entries = entries.filter(at__lt=data["end_bounds"][1])
     return entries
 
 
@@ -54,12 +74,16 @@ def audit_log(request):
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "audit.html", {"form": form, "page": page, "query": query.urlencode()})
+    invalid = form.is_bound and not form.is_valid()
+    return render(request, "audit.html", {"form": form, "page": page, "query": query.urlencode()},
+                  status=400 if invalid else 200)  # fmt: skip
 
 
 @role_required(Role.SUPERVISOR)
 def audit_csv(request):
     form = AuditSearchForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(form.error_text(), status=400, content_type="text/plain; charset=utf-8")
     entries = (search(form) if request.GET else AuditEntry.objects.all()).order_by("at", "id")[:MAX_EXPORT_ROWS]
     writer = SafeWriter(Echo())
 

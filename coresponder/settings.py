@@ -190,6 +190,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Behind a TLS-terminating proxy in production; every cookie secure, HSTS on. With DEBUG on
 # (a laptop over plain http) these would lock the developer out, so they follow DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of gunicorn append to X-Forwarded-For (a TLS proxy: 1). The audit
+# log takes the client's address that many entries from the header's right; with 0 (gunicorn
+# reached directly, as docker-compose.yml publishes it) the header is anybody's to forge and is
+# ignored: the peer's address is logged.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}.")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -49,10 +49,13 @@ from dispatch.transitions import Mover
 from units.models import Unit
 
 logger = logging.getLogger(__name__)
-# What the audit log keeps of a new call and of an outcome (the narrative only by its length:
-# the audit log is read by supervisors, the notes are the clinician's).
+# What the audit log keeps of a new call and of an outcome. The caller's details and the
+# narrative only by their length: the audit log is never erased, while these are erased from
+# the call after their retention (calls_erase_personal_data); and the log is read by
+# supervisors, the narrative is the clinician's.
 INTAKE_FIELDS = ["external_id", "received_at", "lat", "lon", "address", "nature", "priority", "weapons", "violence",
-                 "medical_emergency", "language", "caller_name", "callback_number", "notes"]  # fmt: skip
+                 "medical_emergency", "language"]  # fmt: skip
+PERSONAL_FIELDS = ["caller_name", "callback_number", "notes"]
 OUTCOME_AUDIT_FIELDS = ["disposition", "referral", "arrest_made", "force_used", "follow_up_needed"]
 S = CrisisCall.Status
 SYSTEM_SOURCE = CallEvent.Source.SYSTEM
@@ -109,7 +112,9 @@ def call_intake(*, actor=None, source: str = CallEvent.Source.API, **fields) -> 
             now = timezone.now()
             fields.setdefault("received_at", now)
             call = CrisisCall.objects.create(status=S.RECEIVED, status_changed_at=now, **fields)
-            audit.record("call.created", call, actor=actor, changes=audit.diff({}, audit.snapshot(call, INTAKE_FIELDS)))
+            recorded = audit.snapshot(call, INTAKE_FIELDS)
+            recorded |= {name: audit.length_only(getattr(call, name)) for name in PERSONAL_FIELDS}
+            audit.record("call.created", call, actor=actor, changes=audit.diff({}, recorded))
             _record_event(call, "", S.RECEIVED, actor=actor, source=source, note="Call received", at=now)
             if call.safety_flags:
                 flags = ", ".join(flag.replace("_", " ") for flag in call.safety_flags)
@@ -209,24 +214,26 @@ def _move(
     """The core of every status change, on a call locked by the caller: the unit follows, the
     milestone is stamped, alerts that no longer apply are cleared, the event is written."""
     now = now or timezone.now()
-    from_status = call.status
+    from_status, from_unit_id = call.status, call.unit_id
     assert transitions.may_move(mover, from_status, to_status), (from_status, to_status, mover)
     event_unit_id = call.unit_id
 
     if to_status == S.DISPATCHED:
-        _engage_unit(call, unit, actor=actor, eta_seconds=eta_seconds, now=now)
+        unit_moves = [_engage_unit(call, unit, actor=actor, eta_seconds=eta_seconds, now=now)]
         event_unit_id = unit.pk
     elif to_status in transitions.WITH_UNIT:
-        Unit.objects.filter(pk=call.unit_id).update(status=to_status, status_changed_at=now)
+        unit_moves = [_unit_follows(call, to_status, actor=actor, now=now)]
     elif from_status in transitions.WITH_UNIT:
         reason = {
             S.CLEARED: Assignment.EndReason.CLEARED,
             S.QUEUED: Assignment.EndReason.REQUEUED,
             S.CANCELLED: Assignment.EndReason.CANCELLED,
         }[to_status]
-        _release_unit(call, reason=reason, now=now)
+        unit_moves = [_release_unit(call, reason=reason, actor=actor, now=now)]
         if to_status == S.QUEUED:  # given back: waiting again, for another unit
             call.unit = None
+    else:
+        unit_moves = []
     if to_status == S.RECEIVED:  # released from hold: the dispatcher lets a co-responder unit go
         assign_soon(call.pk)
     if to_status == S.QUEUED:
@@ -236,7 +243,8 @@ def _move(
     if milestone and getattr(call, milestone) is None:
         setattr(call, milestone, now)
     _save_status(call, to_status, now)
-    _record_event(call, from_status, to_status, actor=actor, source=source, note=note, at=now, unit_id=event_unit_id)
+    _record_event(call, from_status, to_status, actor=actor, source=source, note=note, at=now, unit_id=event_unit_id,
+                  from_unit_id=from_unit_id, unit_moves=unit_moves)  # fmt: skip
 
 
 STATUS_FIELDS = ["status", "status_changed_at", "unit", *transitions.MILESTONES.values()]
@@ -254,17 +262,30 @@ def _reassign(call: CrisisCall, new_unit: Unit, *, actor, source, reason, eta_se
     freed and the call is dispatched again, to the new one. ``dispatched_at`` keeps the first
     dispatch (the call's wait); ``en_route_at`` is cleared, for the new unit to set."""
     from_status, old_unit = call.status, call.unit
-    _release_unit(call, reason=Assignment.EndReason.REASSIGNED, now=now)
-    _engage_unit(call, new_unit, actor=actor, eta_seconds=eta_seconds, now=now)
+    unit_moves = [
+        _release_unit(call, reason=Assignment.EndReason.REASSIGNED, actor=actor, now=now),
+        _engage_unit(call, new_unit, actor=actor, eta_seconds=eta_seconds, now=now),
+    ]
     call.en_route_at = None
     _save_status(call, S.DISPATCHED, now)
     note = f"Reassigned from {old_unit.call_sign} to {new_unit.call_sign}: {reason}"
-    _record_event(call, from_status, S.DISPATCHED, actor=actor, source=source, note=note, at=now, unit_id=new_unit.pk)
+    _record_event(call, from_status, S.DISPATCHED, actor=actor, source=source, note=note, at=now, unit_id=new_unit.pk,
+                  from_unit_id=old_unit.pk, unit_moves=unit_moves)  # fmt: skip
 
 
-def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now) -> None:
-    """Put a unit (locked by the caller) on the call. The Assignment insert comes first: its
-    constraints are the backstop that refuses a unit already on a call."""
+# The functions that move a call's unit return the audit entry for the unit's move, unwritten:
+# ``_record_event`` writes it with the call's own entry, in one INSERT.
+
+
+def _unit_move(unit_id: int, from_status: str, to_status: str, *, actor, note: str):
+    return audit.entry("unit.status", object_type="unit", object_id=str(unit_id), actor=actor,
+                       changes={"status": [from_status, to_status]}, note=note)  # fmt: skip
+
+
+def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now):
+    """Put a unit (locked by the caller, its status read with the lock) on the call. The
+    Assignment insert comes first: its constraints are the backstop that refuses a unit
+    already on a call."""
     Assignment.objects.create(
         call=call,
         unit=unit,
@@ -274,25 +295,43 @@ def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now) -> No
     )
     Unit.objects.filter(pk=unit.pk).update(status=Unit.Status.DISPATCHED, status_changed_at=now)
     call.unit = unit
+    return _unit_move(unit.pk, unit.status, Unit.Status.DISPATCHED, actor=actor, note=f"Dispatched to call {call.pk}")
 
 
-def _release_unit(call: CrisisCall, *, reason: str, now: datetime) -> None:
+def _unit_follows(call: CrisisCall, to_status: str, *, actor, now: datetime):
+    """The call's unit takes the call's new status (en route, on scene, transporting). The unit
+    is locked to read the status it leaves: a unit on a call mirrors the call, but the audit
+    log records what the row held, not what it should have held."""
+    unit = Unit.objects.select_for_update().only("pk", "status").get(pk=call.unit_id)
+    from_status = unit.status
+    unit.status, unit.status_changed_at = to_status, now
+    unit.save(update_fields=["status", "status_changed_at", "updated_at"])
+    return _unit_move(unit.pk, from_status, to_status, actor=actor, note=f"Call {call.pk}")
+
+
+def _release_unit(call: CrisisCall, *, reason: str, actor, now: datetime):
     """End the call's active assignment and free its unit: available, or off duty if its shift
     has ended. Waiting calls are then served."""
     Assignment.objects.filter(call=call, ended_at__isnull=True).update(ended_at=now, end_reason=reason)
     unit = Unit.objects.select_for_update().get(pk=call.unit_id)
+    from_status = unit.status
     unit.status = Unit.Status.AVAILABLE if now < unit.shift_ends_at else Unit.Status.OFF_DUTY
     unit.status_changed_at = now
     unit.save(update_fields=["status", "status_changed_at", "updated_at"])
     if unit.status == Unit.Status.AVAILABLE:
         queue_serve_soon()
+    return _unit_move(unit.pk, from_status, unit.status, actor=actor, note=f"Released from call {call.pk}: {reason}")
 
 
-def _record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None) -> None:
-    """The call's own history, and the audit log's line for the same change."""
+def _record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None, from_unit_id=None,
+                  unit_moves=()) -> None:  # fmt: skip
+    """The call's own history, and the audit log's entries for the same change: the call's
+    status (and unit, if it changed) and its units' moves, written in one INSERT."""
     if from_status:
-        audit.record("call.status", call, actor=actor, changes={"status": [from_status, to_status], "unit": [None, unit_id]},
-                     note=note)  # fmt: skip
+        changes = {"status": [from_status, to_status]}
+        if from_unit_id != call.unit_id:
+            changes["unit"] = [from_unit_id, call.unit_id]
+        audit.record_all([audit.entry("call.status", call, actor=actor, changes=changes, note=note), *unit_moves])
     CallEvent.objects.create(
         call=call,
         from_status=from_status,
@@ -376,7 +415,7 @@ def _claim_unit(unit_id: int, now: datetime) -> Unit | None:
         Unit.objects.on_shift(now)
         .select_for_update(skip_locked=True)
         .filter(pk=unit_id, status=Unit.Status.AVAILABLE, uniformed=False)
-        .only("pk", "call_sign")
+        .only("pk", "call_sign", "status")  # the status for the audit log's unit.status entry
         .first()
     )
 
@@ -534,7 +573,7 @@ def call_record_outcome(*, call: CrisisCall, actor, source: str = CallEvent.Sour
             fields["arrest_made"] = True
         outcome = Outcome.objects.create(call=call, recorded_by=actor, **fields)
         recorded = audit.snapshot(outcome, OUTCOME_AUDIT_FIELDS)
-        recorded["narrative"] = f"({len(outcome.narrative)} characters of clinical notes)" if outcome.narrative else ""
+        recorded["narrative"] = audit.length_only(outcome.narrative, "characters of clinical notes")
         audit.record("outcome.created", outcome, actor=actor, changes=audit.diff({}, recorded))
         _move(
             call,

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -30,6 +30,7 @@ from coresponder.errors import ApplicationError
 from dispatch import services
 from dispatch.eta import haversine_km
 from dispatch.models import CallEvent, CrisisCall, Outcome
+from units.demo import seed_demo
 from units.models import Unit
 from units.services import local, unit_record_location
 
@@ -84,6 +85,10 @@ class Simulator:
     # Where each idle unit is parked: its idle fixes wander around this point, not away from it.
     parked_at: dict[int, tuple[float, float]] = field(default_factory=dict)
     database_down: bool = False
+    # The demo's roster is a week long: the simulator of `make run` fills in the next week's
+    # shifts the day before they are needed, so a demo left running does not empty on Monday.
+    keep_demo_roster: bool = False
+    demo_roster_until: date | None = None
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -129,6 +134,8 @@ class Simulator:
 
     def step(self, elapsed: timedelta) -> None:
         self.sim_now += elapsed
+        if self.keep_demo_roster:
+            self._demo_roster_ahead()
         self._arrivals(elapsed)
         self._idle_fixes()
         for call in CrisisCall.objects.filter(status__in=(S.HELD, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
@@ -226,6 +233,13 @@ class Simulator:
         lon = here[1] + (target[1] - here[1]) * share
         unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=self.clock())
         return arrived
+
+    def _demo_roster_ahead(self) -> None:
+        """Tomorrow's week of the demo roster exists (seed_demo is idempotent; run once a day)."""
+        tomorrow = timezone.localdate(self.clock()) + timedelta(days=1)
+        if self.demo_roster_until != tomorrow:
+            seed_demo(today=tomorrow)
+            self.demo_roster_until = tomorrow
 
     # --- parked units' phones ---
 

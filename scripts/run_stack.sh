@@ -25,7 +25,7 @@ $BIN/celery -A coresponder beat --loglevel=INFO --schedule="$VAR_DIR/celerybeat-
 pids+=($!)
 if [ "${SIMULATE:-1}" != "0" ]; then
   # The living city: calls arrive and units work them (SIMULATE=0 for a quiet board).
-  $BIN/python manage.py simulate --speed "${SIMULATE_SPEED:-10}" &
+  $BIN/python manage.py simulate --speed "${SIMULATE_SPEED:-10}" --keep-demo-roster &
   pids+=($!)
 fi
 

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.django_db
 DOMAIN_APPS = {"coresponder", "units", "dispatch"}
 
 
+def role_group(name: str) -> Group:
+    """A role's group: made by a migration, but a transactional test elsewhere may have flushed it."""
+    return Group.objects.get_or_create(name=name)[0]
+
+
 @pytest.fixture
 def root(client):
     user = User.objects.create_superuser("root", "root@example.org", "pass-word-123")
@@ -111,7 +116,7 @@ def test_giving_a_login_a_role_in_the_admin_is_audited(client, root):
         "last_name": "",
         "email": "",
         "is_active": "on",
-        "groups": [Group.objects.get(name="clinician").pk, Group.objects.get(name="supervisor").pk],
+        "groups": [role_group("clinician").pk, role_group("supervisor").pk],
         "date_joined_0": "2030-01-01",
         "date_joined_1": "08:00:00",
         "_save": "Save",
@@ -165,7 +170,7 @@ def test_a_group_changed_in_the_admin_is_audited(client, root):
 
 
 def test_a_role_group_can_be_neither_renamed_nor_deleted_in_the_admin(client, root):
-    group = Group.objects.get(name="dispatcher")
+    group = role_group("dispatcher")
     dispatcher = UserFactory(username="dee", role="dispatcher")
     client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "dispatchers", "_save": "Save"})
     assert client.post(f"/admin/auth/group/{group.pk}/delete/", {"post": "yes"}).status_code == 403

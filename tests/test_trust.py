@@ -33,7 +33,7 @@ def test_calls_their_status_changes_and_outcomes_are_audited_with_who_and_where(
         "api",
         str(call_id),
     )
-    assert created.changes["caller_name"] == [None, "R. Doe"]
+    assert created.changes["caller_name"] == [None, "(6 characters)"]
 
     unit = unit_at(1, clinician=ClinicianFactory(user=users["clinician"]), officer=OfficerFactory())
     api("dispatcher").post(f"/api/v1/calls/{call_id}/assign/", {"unit": unit.pk})

@@ -318,12 +318,17 @@ def shift_update(
     audit.record("shift.changed", shift, actor=actor, changes=audit.diff(before, audit.snapshot(shift, SHIFT_FIELDS)),
                  note=override_reason)  # fmt: skip
     now = timezone.now()
+    moves = []
     for unit in units:
         unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
+        from_status = unit.status
         if unit.status in (Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE):
             unit.status = _status_for_clock(new_start, new_end, now)
         _record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
         _save_unit(unit)
+        if unit.status != from_status:
+            moves.append(_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift moved"))
+    audit.record_all(moves)
     return shift
 
 
@@ -468,6 +473,13 @@ def _status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime) -> 
     return Unit.Status.AVAILABLE if starts_at <= now < ends_at else Unit.Status.OFF_DUTY
 
 
+def _status_entry(unit_id: int, from_status: str, to_status: str, *, actor=None, note: str = ""):
+    """The audit log's entry for a unit's status change, to be written with ``audit.record_all``
+    in the transaction that makes it."""
+    return audit.entry("unit.status", object_type="unit", object_id=str(unit_id), actor=actor,
+                       changes={"status": [from_status, to_status]}, note=note)  # fmt: skip
+
+
 def _record_override(unit: Unit, breaches: list[Breach], override_reason: str, actor) -> None:
     """Store who broke a soft rule on purpose, and why; a pairing that breaks none has no override."""
     if any(b.kind == SOFT for b in breaches):
@@ -571,11 +583,15 @@ def unit_update(
     unit.shift_starts_at, unit.shift_ends_at = new_shift.starts_at, new_shift.ends_at
     if uniformed is not None:
         unit.uniformed = uniformed
+    from_status = unit.status
     if unit.status in (Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE):
         unit.status = _status_for_clock(unit.shift_starts_at, unit.shift_ends_at, timezone.now())
     _save_unit(unit)
-    audit.record("unit.changed", unit, actor=actor, changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)),
-                 note=override_reason)  # fmt: skip
+    changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
+    entries = [audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)]
+    if unit.status != from_status:
+        entries.append(_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift changed"))
+    audit.record_all(entries)
     return unit
 
 
@@ -694,6 +710,7 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
     on the old status. Returns the ids that came on duty and those that went off.
     """
     now = now or timezone.now()
+    moves = []
     starting = list(Unit.objects.on_shift(now).filter(status=Unit.Status.OFF_DUTY).values_list("pk", flat=True))
     came_on = []
     for pk in starting:
@@ -701,21 +718,22 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             status=Unit.Status.AVAILABLE, status_changed_at=now
         ):
             came_on.append(pk)
-            audit.record("unit.status", object_type="unit", object_id=str(pk), changes={"status": ["off_duty", "available"]},
-                         note="shift started")  # fmt: skip
+            moves.append(_status_entry(pk, Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE, note="shift started"))
     ending = list(
         Unit.objects.filter(
             status__in=(Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE), shift_ends_at__lte=now
-        ).values_list("pk", flat=True)
+        ).values_list("pk", "status")
     )
     went_off = []
-    for pk in ending:
-        if Unit.objects.filter(pk=pk, status__in=(Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE)).update(
+    for pk, from_status in ending:
+        # Conditional on the status just read, so the audit log's old value is the one replaced;
+        # a unit whose status changed in between is taken by the next run.
+        if Unit.objects.filter(pk=pk, status=from_status).update(
             status=Unit.Status.OFF_DUTY, out_of_service_reason="", status_changed_at=now
         ):
             went_off.append(pk)
-            audit.record("unit.status", object_type="unit", object_id=str(pk), changes={"status": ["on duty", "off_duty"]},
-                         note="shift ended")  # fmt: skip
+            moves.append(_status_entry(pk, from_status, Unit.Status.OFF_DUTY, note="shift ended"))
+    audit.record_all(moves)
     # Units that logged on early were already available: their shift starting frees them too.
     started_early = Unit.objects.filter(
         status=Unit.Status.AVAILABLE, shift_starts_at__lte=now, shift_starts_at__gt=now - CLOCK_LOOKBACK

@@ -17,6 +17,7 @@ from dispatch.selectors import ranked_candidates
 from dispatch.services import call_auto_assign, queue_serve
 from dispatch.simulator import NEIGHBOURHOODS, Simulator
 from tests.factories import ShiftFactory, UnitFactory
+from units.demo import seed_demo
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,15 @@ def test_the_simulator_carries_on_after_its_database_connection_is_killed(caplog
     assert simulator.tick(timedelta(seconds=10)), "the next tick reconnects"
     unit.refresh_from_db()
     assert unit.location_at == clock.now, "and does the work: the parked unit's stale fix is refreshed"
+
+
+def test_a_demo_left_running_gets_next_weeks_roster_the_day_before():
+    sunday = Clock(datetime(2030, 3, 10, 12, tzinfo=ZoneInfo("America/Chicago")))
+    seed_demo(today=sunday.now.date())
+    next_monday = datetime(2030, 3, 11, 12, tzinfo=ZoneInfo("America/Chicago"))
+    assert not Unit.objects.on_shift(next_monday).exists(), "the seeded week ends on Sunday"
+    simulator = Simulator(rate_factor=0, seed=5, clock=sunday, keep_demo_roster=True)
+    assert simulator.tick(timedelta(minutes=1))
+    assert Unit.objects.on_shift(next_monday).count() == 4, "Monday noon's day shift, one unit per district"
+    units = Unit.objects.count()
+    assert simulator.tick(timedelta(minutes=1)) and Unit.objects.count() == units, "once a day, and idempotent"

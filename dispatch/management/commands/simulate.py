@@ -16,11 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--rate", type=float, default=1.0, help="Multiply the call arrival rate (default 1).")
         parser.add_argument("--seconds", type=float, default=None, help="Stop after this many real seconds.")
         parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument(
+            "--keep-demo-roster", action="store_true",
+            help="Add the next week's demo shifts the day before they are needed (what `make run` does).",
+        )  # fmt: skip
 
-    def handle(self, *args, speed, rate, seconds, seed, **options):
+    def handle(self, *args, speed, rate, seconds, seed, keep_demo_roster, **options):
         if speed <= 0 or rate < 0:
             raise CommandError("--speed must be positive and --rate not negative.")
-        simulator = Simulator(speed=speed, rate_factor=rate, seed=seed)
+        simulator = Simulator(speed=speed, rate_factor=rate, seed=seed, keep_demo_roster=keep_demo_roster)
         self.stdout.write(f"Simulating at {speed:g}× with {rate:g}× the usual calls; Ctrl-C stops.")
         with contextlib.suppress(KeyboardInterrupt):
             simulator.run(seconds=seconds)
