@@ -40,4 +40,6 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code, description in ERRORS.items():
                 responses.setdefault(code, {"description": description, "content": reference})
+            # gunicorn refuses a request line over 4 KB itself, before Django: no Error body.
+            responses.setdefault("414", {"description": "The address (with its query) is too long."})
     return result

@@ -320,6 +320,9 @@ class ReportSummaryAPI(APIView):
         with_cells = request.query_params.get("heat_map", "false")
         if with_cells not in ("true", "false"):
             fields["heat_map"] = ["Use true or false."]
+        for name in ("from", "to", "priority", "unit"):  # as everywhere in the API (coresponder.strict)
+            if request.query_params.get(name) == "":
+                fields[name] = ["Give a value, or leave the parameter out."]
         if fields:
             raise ApplicationError("The report's range or filters are not valid.", fields=fields)
         summary = reports.summary(form.range())

@@ -192,7 +192,7 @@ def test_the_python_percentile_agrees_with_postgresql():
 
 @pytest.mark.parametrize(
     "params", [{"from": "2030-03-31", "to": "2030-03-01"}, {"from": "yesterday"}, {"from": "2020-01-01", "to": "2030-01-01"},
-               {"priority": "7"}, {"to": "9999-12-31"}],
+               {"priority": "7"}, {"to": "9999-12-31"}, {"to": ""}, {"unit": ""}],
 )  # fmt: skip
 def test_a_bad_range_is_a_400(api, params):
     response = api("supervisor").get("/api/v1/reports/summary/", params)
