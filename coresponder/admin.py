@@ -45,16 +45,22 @@ class SupervisorAdmin(admin.ModelAdmin):
 USER_FIELDS = ["username", "first_name", "last_name", "email", "is_active", "is_staff", "is_superuser"]
 
 
+def _permission_names(permissions) -> list[str]:
+    return sorted(
+        f"{app}.{codename}" for app, codename in permissions.values_list("content_type__app_label", "codename")
+    )
+
+
 def _user_state(user: User) -> dict:
     state = audit.snapshot(user, USER_FIELDS)
     state["groups"] = sorted(user.groups.values_list("name", flat=True)) if user.pk else []
+    state["user_permissions"] = _permission_names(user.user_permissions) if user.pk else []
     state["password"] = user.password  # compared only; never written to the log
     return state
 
 
 def _group_state(group: Group) -> dict:
-    permissions = group.permissions.values_list("content_type__app_label", "codename") if group.pk else []
-    return {"name": group.name, "permissions": sorted(f"{app}.{codename}" for app, codename in permissions)}
+    return {"name": group.name, "permissions": _permission_names(group.permissions) if group.pk else []}
 
 
 class AuditedAdmin(admin.ModelAdmin):

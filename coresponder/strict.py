@@ -40,7 +40,10 @@ def wrong_json_type(field: serializers.Field, value) -> str | None:
             return None if isinstance(value, int) and not isinstance(value, bool) else "Must be a whole number."
         return None if isinstance(value, str) else "Must be a string."
     if isinstance(field, serializers.IntegerField | relations.PrimaryKeyRelatedField):
-        whole = is_number and float(value).is_integer()
+        # float(int) would overflow past 1e308: an int is whole as it is.
+        whole = (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
         return None if whole else "Must be a whole number."
     if isinstance(field, serializers.FloatField | serializers.DecimalField):
         return None if is_number else "Must be a number."
@@ -60,8 +63,10 @@ class StrictTypes:
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
+            # A read-only field (a unit's status, a call's id) is not the request's either: taken
+            # silently, it would look like a change that was never made.
             errors = {name: ["Not a field of this request; check the spelling."] for name in data
-                      if name not in self.fields}  # fmt: skip
+                      if name not in self.fields or self.fields[name].read_only}  # fmt: skip
             for name, field in self.fields.items():
                 if not field.read_only and name in data:
                     problem = wrong_json_type(field, data[name])

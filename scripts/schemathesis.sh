@@ -19,6 +19,7 @@ with psycopg.connect(server + "/postgres", autocommit=True) as conn:
     conn.execute(f'CREATE DATABASE "{name}"')
 PY
 $BIN/python manage.py migrate -v0
+$BIN/python manage.py collectstatic --no-input -v0  # as in production: error pages need the manifest
 $BIN/python manage.py seed_demo --allow-production >/dev/null
 # One login with every role, so that every operation's code is reached.
 for role in supervisor dispatcher clinician intake; do

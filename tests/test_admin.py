@@ -5,7 +5,7 @@ from datetime import time
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import RequestFactory
 
 from coresponder.models import AuditEntry
@@ -117,6 +117,7 @@ def test_giving_a_login_a_role_in_the_admin_is_audited(client, root):
         "email": "",
         "is_active": "on",
         "groups": [role_group("clinician").pk, role_group("supervisor").pk],
+        "user_permissions": [Permission.objects.get(codename="change_user").pk],
         "date_joined_0": "2030-01-01",
         "date_joined_1": "08:00:00",
         "_save": "Save",
@@ -130,6 +131,7 @@ def test_giving_a_login_a_role_in_the_admin_is_audited(client, root):
     assert entry.object_type == "user" and entry.object_id == str(person.pk)
     assert entry.changes["groups"] == [["clinician"], ["clinician", "supervisor"]]
     assert entry.changes["first_name"] == ["", "Casey"]
+    assert entry.changes["user_permissions"] == [[], ["auth.change_user"]], "a permission given one by one, too"
     assert "password" not in entry.changes
 
 

@@ -2,9 +2,11 @@
 caller, and every status change of a unit with its real old and new values."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
-from django.db import connection
+from django.apps import apps as django_apps
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -234,3 +236,20 @@ def test_moving_a_unit_to_another_shift_logs_its_status_change(users):
     unit.refresh_from_db()
     assert unit.status == U.AVAILABLE
     assert unit_moves(unit) == [("supervisor", [U.OFF_DUTY, U.AVAILABLE])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_caller_details_written_by_an_earlier_version_are_redacted_by_the_migration():
+    """Entries from before caller details were logged by length are rewritten once, on
+    PostgreSQL through the append-only trigger, which is back in force afterwards."""
+    migration = import_module("coresponder.migrations.0004_redact_caller_details")
+    old = AuditEntry.objects.create(action="call.created", object_type="crisiscall", object_id="1",
+                                    changes={"caller_name": [None, "R. Doe"], "callback_number": [None, "314-555-0100"],
+                                             "notes": [None, ""], "nature": [None, "psychosis"]})  # fmt: skip
+    with connection.schema_editor() as editor:
+        migration.redact_caller_details(django_apps, editor)
+    old.refresh_from_db()
+    assert old.changes == {"caller_name": [None, "(6 characters)"], "callback_number": [None, "(12 characters)"],
+                           "notes": [None, ""], "nature": [None, "psychosis"]}  # fmt: skip
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=old.pk).update(note="tampered")

@@ -70,3 +70,18 @@ def test_a_page_size_in_range_pages(api):
     ClinicianFactory.create_batch(3)
     body = api("dispatcher").get("/api/v1/clinicians/", {"page_size": "2"}).json()
     assert (body["count"], len(body["results"]), body["next"] is not None) == (3, 2, True)
+
+
+def test_a_number_too_big_for_any_id_is_a_400_not_a_crash(api, call_in):
+    call = call_in("queued")
+    response = api("dispatcher").post(f"/api/v1/calls/{call.pk}/assign/", {"unit": int("9" * 400)})
+    assert response.status_code == 400 and "unit" in response.json()["error"]["fields"]
+
+
+def test_a_read_only_field_in_a_change_is_refused_not_silently_dropped(api, unit_at):
+    unit = unit_at(1)
+    response = api("supervisor").patch(f"/api/v1/units/{unit.pk}/", {"status": "out_of_service"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"status": ["Not a field of this request; check the spelling."]}
+    unit.refresh_from_db()
+    assert unit.status == "available"
