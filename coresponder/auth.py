@@ -35,17 +35,20 @@ def lockout_remaining(username: str) -> timedelta | None:
     """
     if not username:
         return None
-    now = timezone.now()
-    since = now - settings.AUTH_LOCKOUT_WINDOW
-    entries = AuditEntry.objects.filter(object_type="login", object_id=username[:40], at__gte=since)
+    now, window, threshold = timezone.now(), settings.AUTH_LOCKOUT_WINDOW, settings.AUTH_LOCKOUT_THRESHOLD
+    # A lock still running was set within the window, by failures that began a window before it.
+    entries = AuditEntry.objects.filter(object_type="login", object_id=username[:40], at__gte=now - 2 * window)
     last_success = entries.filter(action=LOGIN).order_by("-at").values_list("at", flat=True).first()
     failures = entries.filter(action=LOGIN_FAILED).exclude(note=LOCKED_OUT)
     if last_success:
         failures = failures.filter(at__gt=last_success)
-    if failures.count() < settings.AUTH_LOCKOUT_THRESHOLD:
-        return None
-    last_failure = failures.order_by("-at").values_list("at", flat=True).first()
-    return last_failure + settings.AUTH_LOCKOUT_WINDOW - now
+    times = list(failures.order_by("at").values_list("at", flat=True))
+    # The lock is set by the failure that makes `threshold` of them within one window.
+    for nth in reversed(range(threshold - 1, len(times))):
+        if times[nth] - times[nth - threshold + 1] <= window:
+            remaining = times[nth] + window - now
+            return remaining if remaining > timedelta(0) else None
+    return None
 
 
 def lockout_sentence(remaining: timedelta) -> str:

@@ -85,6 +85,23 @@ class StrictModelSerializer(StrictTypes, serializers.ModelSerializer):
     pass
 
 
+EMPTY = "Give a value, or leave the parameter out."
+NOT_YES_OR_NO = "Use true or false."
+
+
+def query_errors(query, *, names, flags=()) -> dict[str, list[str]]:
+    """What is wrong with query parameters ``names`` (``flags`` among them being yes/no): an
+    empty value, or a flag that is neither ``true`` nor ``false``."""
+    errors = {}
+    for name in names:
+        for value in query.getlist(name):
+            if value == "":
+                errors[name] = [EMPTY]
+            elif name in flags and value not in ("true", "false"):
+                errors[name] = [NOT_YES_OR_NO]
+    return errors
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, except that an empty value, or a yes/no filter given anything but
     ``true`` or ``false``, is a 400 instead of being ignored."""
@@ -93,13 +110,10 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is None:
             return None
-        errors = {}
-        for name, declared in filterset.filters.items():
-            for value in request.query_params.getlist(name):
-                if value == "":
-                    errors[name] = ["Give a value, or leave the parameter out."]
-                elif isinstance(declared, django_filters.BooleanFilter) and value not in ("true", "false"):
-                    errors[name] = ["Use true or false."]
+        flags = [
+            name for name, declared in filterset.filters.items() if isinstance(declared, django_filters.BooleanFilter)
+        ]
+        errors = query_errors(request.query_params, names=filterset.filters, flags=flags)
         if errors:
             raise serializers.ValidationError(errors)
         return filterset

@@ -23,13 +23,15 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def _path_on_this_site(request: HttpRequest, url: str) -> str:
-    """The path of ``url`` if it is an address on this site, else ""."""
+    """The path (and query) of ``url`` if it is an address on this site, else ""."""
     allowed = {"allowed_hosts": {request.get_host()}, "require_https": request.is_secure()}
     if not url or not url_has_allowed_host_and_scheme(url, **allowed):
         return ""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
     # "https://host//elsewhere" has the path "//elsewhere", which a browser reads as another host.
-    return path if path.startswith("/") and url_has_allowed_host_and_scheme(path, **allowed) else ""
+    if not parts.path.startswith("/") or not url_has_allowed_host_and_scheme(parts.path, **allowed):
+        return ""
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def login_response(

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coresponder import strict
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role, role_permission
 from coresponder.spreadsheets import SafeWriter
@@ -317,12 +318,10 @@ class ReportSummaryAPI(APIView):
         fields = (
             {} if form.is_valid() else {{"start": "from", "end": "to"}.get(k, k): v for k, v in form.errors.items()}
         )
+        fields |= strict.query_errors(
+            request.query_params, names=("from", "to", "priority", "unit", "heat_map"), flags=("heat_map",)
+        )
         with_cells = request.query_params.get("heat_map", "false")
-        if with_cells not in ("true", "false"):
-            fields["heat_map"] = ["Use true or false."]
-        for name in ("from", "to", "priority", "unit"):  # as everywhere in the API (coresponder.strict)
-            if request.query_params.get(name) == "":
-                fields[name] = ["Give a value, or leave the parameter out."]
         if fields:
             raise ApplicationError("The report's range or filters are not valid.", fields=fields)
         summary = reports.summary(form.range())

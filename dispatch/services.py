@@ -47,6 +47,7 @@ from dispatch.selectors import (
 )
 from dispatch.transitions import Mover
 from units.models import Unit
+from units.services import unit_status_entry
 
 logger = logging.getLogger(__name__)
 # What the audit log keeps of a new call and of an outcome. The caller's details and the
@@ -277,11 +278,6 @@ def _reassign(call: CrisisCall, new_unit: Unit, *, actor, source, reason, eta_se
 # ``_record_event`` writes it with the call's own entry, in one INSERT.
 
 
-def _unit_move(unit_id: int, from_status: str, to_status: str, *, actor, note: str):
-    return audit.entry("unit.status", object_type="unit", object_id=str(unit_id), actor=actor,
-                       changes={"status": [from_status, to_status]}, note=note)  # fmt: skip
-
-
 def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now):
     """Put a unit (locked by the caller, its status read with the lock) on the call. The
     Assignment insert comes first: its constraints are the backstop that refuses a unit
@@ -295,7 +291,9 @@ def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now):
     )
     Unit.objects.filter(pk=unit.pk).update(status=Unit.Status.DISPATCHED, status_changed_at=now)
     call.unit = unit
-    return _unit_move(unit.pk, unit.status, Unit.Status.DISPATCHED, actor=actor, note=f"Dispatched to call {call.pk}")
+    return unit_status_entry(
+        unit.pk, unit.status, Unit.Status.DISPATCHED, actor=actor, note=f"Dispatched to call {call.pk}"
+    )
 
 
 def _unit_follows(call: CrisisCall, to_status: str, *, actor, now: datetime):
@@ -306,7 +304,7 @@ def _unit_follows(call: CrisisCall, to_status: str, *, actor, now: datetime):
     from_status = unit.status
     unit.status, unit.status_changed_at = to_status, now
     unit.save(update_fields=["status", "status_changed_at", "updated_at"])
-    return _unit_move(unit.pk, from_status, to_status, actor=actor, note=f"Call {call.pk}")
+    return unit_status_entry(unit.pk, from_status, to_status, actor=actor, note=f"Call {call.pk}")
 
 
 def _release_unit(call: CrisisCall, *, reason: str, actor, now: datetime):
@@ -320,7 +318,9 @@ def _release_unit(call: CrisisCall, *, reason: str, actor, now: datetime):
     unit.save(update_fields=["status", "status_changed_at", "updated_at"])
     if unit.status == Unit.Status.AVAILABLE:
         queue_serve_soon()
-    return _unit_move(unit.pk, from_status, unit.status, actor=actor, note=f"Released from call {call.pk}: {reason}")
+    return unit_status_entry(
+        unit.pk, from_status, unit.status, actor=actor, note=f"Released from call {call.pk}: {reason}"
+    )
 
 
 def _record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None, from_unit_id=None,

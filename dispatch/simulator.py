@@ -23,14 +23,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.db import DatabaseError, connection
+from django.db import IntegrityError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from coresponder.errors import ApplicationError
 from dispatch import services
 from dispatch.eta import haversine_km
 from dispatch.models import CallEvent, CrisisCall, Outcome
-from units.demo import seed_demo
+from units.demo import demo_week
 from units.models import Unit
 from units.services import local, unit_record_location
 
@@ -121,11 +121,14 @@ class Simulator:
         """
         try:
             self.step(elapsed)
-        except DatabaseError as error:
+        except (OperationalError, InterfaceError) as error:  # the connection or the server is gone
             if not self.database_down:
                 logger.warning("Simulator: database error; skipping ticks until one succeeds: %s", error)
             self.database_down = True
             connection.close()
+            return False
+        except IntegrityError as race:  # a constraint refused a step the dispatcher got to first
+            logger.info("Simulator: skipped the rest of a tick after a race: %s", race)
             return False
         if self.database_down:
             logger.info("Simulator: the database answers again")
@@ -235,11 +238,15 @@ class Simulator:
         return arrived
 
     def _demo_roster_ahead(self) -> None:
-        """Tomorrow's week of the demo roster exists (seed_demo is idempotent; run once a day)."""
+        """Tomorrow's week of the demo roster exists (demo_week is idempotent; run once a day).
+        Only shifts and units: the demo logins stay where they are."""
         tomorrow = timezone.localdate(self.clock()) + timedelta(days=1)
         if self.demo_roster_until != tomorrow:
-            seed_demo(today=tomorrow)
             self.demo_roster_until = tomorrow
+            try:
+                demo_week(today=tomorrow)
+            except ApplicationError as refusal:  # a supervisor's changes clash with the demo's plan
+                logger.warning("Simulator: next week's demo roster was not added: %s", refusal)
 
     # --- parked units' phones ---
 

@@ -129,16 +129,26 @@ def _link_demo_members(now) -> None:
 def seed_demo(*, today: date | None = None) -> DemoReport:
     """Idempotent: fills in what is missing for the week of ``today``, changes nothing else."""
     now = timezone.now()
-    today = today or timezone.localdate()
     report = DemoReport()
     people_before = Clinician.objects.count() + Officer.objects.count()
+    report.created_units = demo_week(today=today or timezone.localdate())
+    report.created_people = Clinician.objects.count() + Officer.objects.count() - people_before
+    report.logins = _logins()
+    _link_demo_members(now)
+    return report
+
+
+@transaction.atomic
+def demo_week(*, today: date) -> int:
+    """The demo's shifts and units for the week of ``today``, where missing (its people too);
+    nothing else is touched. Returns how many units were added."""
+    now = timezone.now()
     templates = [
         ShiftTemplate.objects.get_or_create(name=name, defaults={"start_time": start, "end_time": end})[0]
         for name, start, end in TEMPLATES
     ]
     clinicians, officers = _people()
-    report.created_people = Clinician.objects.count() + Officer.objects.count() - people_before
-
+    created = 0
     # Start the day before this week so Monday's early hours are covered by Sunday's night shift.
     week_start = services.week_start_of(today)
     for offset in range(-1, 7):
@@ -161,7 +171,5 @@ def seed_demo(*, today: date | None = None) -> DemoReport:
                     officer=crew_o[(person + 1) % PEOPLE_PER_SHIFT],
                 )
                 services.unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=min(now, shift.starts_at))
-                report.created_units += 1
-    report.logins = _logins()
-    _link_demo_members(now)
-    return report
+                created += 1
+    return created

@@ -327,7 +327,7 @@ def shift_update(
         _record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
         _save_unit(unit)
         if unit.status != from_status:
-            moves.append(_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift moved"))
+            moves.append(unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift moved"))
     audit.record_all(moves)
     return shift
 
@@ -473,7 +473,7 @@ def _status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime) -> 
     return Unit.Status.AVAILABLE if starts_at <= now < ends_at else Unit.Status.OFF_DUTY
 
 
-def _status_entry(unit_id: int, from_status: str, to_status: str, *, actor=None, note: str = ""):
+def unit_status_entry(unit_id: int, from_status: str, to_status: str, *, actor=None, note: str = ""):
     """The audit log's entry for a unit's status change, to be written with ``audit.record_all``
     in the transaction that makes it."""
     return audit.entry("unit.status", object_type="unit", object_id=str(unit_id), actor=actor,
@@ -590,7 +590,7 @@ def unit_update(
     changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
     entries = [audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)]
     if unit.status != from_status:
-        entries.append(_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift changed"))
+        entries.append(unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift changed"))
     audit.record_all(entries)
     return unit
 
@@ -718,7 +718,7 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             status=Unit.Status.AVAILABLE, status_changed_at=now
         ):
             came_on.append(pk)
-            moves.append(_status_entry(pk, Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE, note="shift started"))
+            moves.append(unit_status_entry(pk, Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE, note="shift started"))
     ending = list(
         Unit.objects.filter(
             status__in=(Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE), shift_ends_at__lte=now
@@ -732,7 +732,7 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             status=Unit.Status.OFF_DUTY, out_of_service_reason="", status_changed_at=now
         ):
             went_off.append(pk)
-            moves.append(_status_entry(pk, from_status, Unit.Status.OFF_DUTY, note="shift ended"))
+            moves.append(unit_status_entry(pk, from_status, Unit.Status.OFF_DUTY, note="shift ended"))
     audit.record_all(moves)
     # Units that logged on early were already available: their shift starting frees them too.
     started_early = Unit.objects.filter(

@@ -20,7 +20,7 @@
 
   // --- activity: typing a phoned-in call makes no request, yet it is work, not an empty desk ---
   var active = false;
-  ["keydown", "pointerdown", "wheel"].forEach(function (name) {
+  ["keydown", "pointerdown", "pointermove", "wheel"].forEach(function (name) {
     document.addEventListener(name, function () { active = true; }, {capture: true, passive: true});
   });
   function activityHeaders(headers) {

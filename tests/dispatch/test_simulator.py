@@ -143,8 +143,11 @@ def test_a_demo_left_running_gets_next_weeks_roster_the_day_before():
     seed_demo(today=sunday.now.date())
     next_monday = datetime(2030, 3, 11, 12, tzinfo=ZoneInfo("America/Chicago"))
     assert not Unit.objects.on_shift(next_monday).exists(), "the seeded week ends on Sunday"
+    logins = sorted(Unit.objects.filter(clinician__user__isnull=False).values_list("pk", "clinician__user"))
     simulator = Simulator(rate_factor=0, seed=5, clock=sunday, keep_demo_roster=True)
     assert simulator.tick(timedelta(minutes=1))
+    linked = Unit.objects.filter(clinician__user__isnull=False, shift__starts_at__lt=next_monday)
+    assert sorted(linked.values_list("pk", "clinician__user")) == logins, "the demo logins stay with their units"
     assert Unit.objects.on_shift(next_monday).count() == 4, "Monday noon's day shift, one unit per district"
     units = Unit.objects.count()
     assert simulator.tick(timedelta(minutes=1)) and Unit.objects.count() == units, "once a day, and idempotent"
