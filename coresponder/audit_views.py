@@ -3,10 +3,11 @@
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
 from coresponder.errors import ApplicationError
+from coresponder.forms import form_errors_response
 from coresponder.models import AuditEntry
 from coresponder.roles import Role
 from coresponder.spreadsheets import Echo, SafeWriter
@@ -44,10 +45,6 @@ class AuditSearchForm(forms.Form):
             self.add_error("end", "Must be on or after the From date.")
         return cleaned
 
-    def error_text(self) -> str:
-        return "; ".join(f"{self.fields[name].label if name in self.fields else name}: {' '.join(errors)}"
-                         for name, errors in self.errors.items())  # fmt: skip
-
 
 def search(form: AuditSearchForm):
     entries = AuditEntry.objects.all()
@@ -83,7 +80,7 @@ def audit_log(request):
 def audit_csv(request):
     form = AuditSearchForm(request.GET or None)
     if form.is_bound and not form.is_valid():
-        return HttpResponse(form.error_text(), status=400, content_type="text/plain; charset=utf-8")
+        return form_errors_response(form)
     entries = (search(form) if request.GET else AuditEntry.objects.all()).order_by("at", "id")[:MAX_EXPORT_ROWS]
     writer = SafeWriter(Echo())
 

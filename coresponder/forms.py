@@ -1,3 +1,13 @@
+from django.http import HttpResponse
+
+
+def form_errors_response(form) -> HttpResponse:
+    """A 400 in plain text naming each field by its label, for what a browser downloads (CSV)."""
+    text = "; ".join(f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+                     for name, errors in form.errors.items())  # fmt: skip
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
 class ApplicationErrorMixin:
     """Lets a form show a service's refusal (an ApplicationError) next to the fields it names,
     in the same words the API gives."""

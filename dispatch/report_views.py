@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from coresponder import strict
 from coresponder.errors import ApplicationError
+from coresponder.forms import form_errors_response
 from coresponder.roles import Role, role_permission
 from coresponder.spreadsheets import SafeWriter
 from coresponder.web import role_required
@@ -186,8 +187,7 @@ def csv_tables(summary: reports.Summary, report: reports.Range) -> dict:
 def reports_csv(request, table: str):
     form = range_form(request.GET)
     if not form.is_valid():
-        return HttpResponse("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), status=400,
-                            content_type="text/plain")  # fmt: skip
+        return form_errors_response(form)
     report = form.range()
     summary = reports.summary(report, with_heat_map=table == "heat-map")
     tables = csv_tables(summary, report)
