@@ -23,9 +23,9 @@ def load(calls: int, year_start: date) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from coresponder.localtime import local_datetime
     from dispatch.models import Assignment, CallEvent, CrisisCall, Outcome
     from units.models import Clinician, Officer, Shift, Unit
-    from units.services import local_datetime
 
     if CrisisCall.objects.count() == calls:
         print(f"{calls} calls already loaded")

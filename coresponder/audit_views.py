@@ -8,11 +8,11 @@ from django.shortcuts import render
 
 from coresponder.errors import ApplicationError
 from coresponder.forms import form_errors_response
+from coresponder.localtime import day_bounds
 from coresponder.models import AuditEntry
 from coresponder.roles import Role
 from coresponder.spreadsheets import Echo, SafeWriter
 from coresponder.web import role_required
-from units.selectors import day_bounds
 
 MAX_EXPORT_ROWS = 200_000
 

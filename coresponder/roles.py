@@ -39,6 +39,27 @@ def role_permission(*roles: str) -> type[BasePermission]:
     return HasRole
 
 
+def allow(*roles: str):
+    """Declare, on an API operation (a viewset's method or action), the roles that may call it.
+    ``RolesOfOperation`` reads it; an operation without one takes its view's ``allowed_roles``."""
+
+    def mark(operation):
+        operation.allowed_roles = frozenset(roles)
+        return operation
+
+    return mark
+
+
+class RolesOfOperation(BasePermission):
+    """Admits users in one of the roles the operation declares with ``@allow``."""
+
+    message = "Your role does not allow this."
+
+    def has_permission(self, request, view):
+        operation = getattr(view, view.action or "", None)
+        return has_role(request.user, *getattr(operation, "allowed_roles", view.allowed_roles))
+
+
 def roles_context(request):
     roles = user_roles(getattr(request, "user", None))
     return {"roles": roles}

@@ -356,9 +356,6 @@ DISPATCH_WAIT_ALERT_AFTER = {
 }
 DISPATCH_ACK_ALERT_AFTER = timedelta(seconds=env_float("DISPATCH_ACK_ALERT_SECONDS", 120))
 DISPATCH_SAFETY_CHECK_AFTER = timedelta(seconds=env_float("DISPATCH_SAFETY_CHECK_SECONDS", 1800))
-# Test-only: hold a PostgreSQL advisory lock with this key just before an assignment commits,
-# so the fault tests can kill a worker in the middle of one. Never set in production.
-DISPATCH_TEST_PAUSE_LOCK = env_int("DISPATCH_TEST_PAUSE_LOCK", 0)
 
 # Retention: caller details (name, callback number, notes) are erased this long after a call
 # ended; clinical narratives this long after they were written (health records are commonly

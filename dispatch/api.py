@@ -14,13 +14,11 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from coresponder import audit
-from coresponder.roles import Role, has_role
+from coresponder.roles import Role, RolesOfOperation, allow, has_role
 from coresponder.strict import StrictModelSerializer, StrictSerializer
-from dispatch import selectors, services, transitions
+from dispatch import selectors, services
 from dispatch.models import CallAlert, CallEvent, CrisisCall, Outcome
 from units.api import ID_PATTERN
 from units.models import Unit
@@ -50,13 +48,13 @@ class OutcomeSerializer(StrictModelSerializer):
         read_only_fields = ["recorded_at"]
 
     def to_representation(self, outcome):
+        """The narrative only for its readers (the view audits each one shown: see ``shown_narratives``)."""
         data = super().to_representation(outcome)
         request = self.context.get("request")
         if request is None or not selectors.can_read_narrative(request.user, outcome.call):
             data.pop("narrative")
-        elif outcome.narrative:
-            audit.record("outcome.narrative_read", outcome, actor=request.user, object_id=str(outcome.call_id),
-                         object_type="call")  # fmt: skip
+        elif "shown_narratives" in self.context:
+            self.context["shown_narratives"].append(outcome)
         return data
 
 
@@ -143,30 +141,16 @@ class CallFilter(django_filters.FilterSet):
         fields = ["priority", "unit", "nature", "external_id"]
 
     def filter_active(self, queryset, name, value):
-        terminal = Q(status__in=transitions.TERMINAL)
+        terminal = Q(status__in=CrisisCall.TERMINAL_STATUSES)
         return queryset.exclude(terminal) if value else queryset.filter(terminal)
-
-
-class CallReaders(BasePermission):
-    """Reading: intake, dispatchers, supervisors, and members (for their own unit's calls)."""
-
-    message = "Your role does not allow this."
-
-    def has_permission(self, request, view):
-        if view.action == "create":
-            return has_role(request.user, Role.INTAKE, Role.DISPATCHER)
-        if view.action == "assign":
-            return has_role(request.user, Role.DISPATCHER)
-        if view.action == "transition":
-            return has_role(request.user, Role.DISPATCHER, *MEMBERS)
-        if view.action == "outcome":
-            return has_role(request.user, Role.SUPERVISOR, Role.CLINICIAN)
-        return has_role(request.user, *READERS, *MEMBERS)
 
 
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = CallSerializer
-    permission_classes = [CallReaders]
+    # Who may call each operation is declared on it with @allow; reading takes these roles
+    # (a member sees only their own units' calls: get_queryset).
+    permission_classes = [RolesOfOperation]
+    allowed_roles = (*READERS, *MEMBERS)
     filterset_class = CallFilter
     lookup_value_regex = ID_PATTERN
 
@@ -188,12 +172,27 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             200: OpenApiResponse(CallSerializer, description="A repeat of a known external_id"),
         },
     )
+    @allow(Role.INTAKE, Role.DISPATCHER)
     def create(self, request, *args, **kwargs):
         """Intake. Answers 201 with the new call, or 200 with the stored one for a known `external_id`."""
         intake = CallIntakeSerializer(data=request.data)
         intake.is_valid(raise_exception=True)
         call, created = services.call_intake(actor=request.user, source=CallEvent.Source.API, **intake.validated_data)
         return Response(self._show(call), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def get_serializer_context(self):
+        # The serializers collect the narratives they show; finalize_response audits them.
+        return super().get_serializer_context() | {"shown_narratives": self._shown_narratives}
+
+    def initial(self, request, *args, **kwargs):
+        self._shown_narratives: list[Outcome] = []
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        shown = getattr(self, "_shown_narratives", None)
+        if shown and response.status_code < 400:
+            services.outcome_narratives_read(outcomes=shown, actor=request.user)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def _show(self, call: CrisisCall) -> dict:
         fresh = (
@@ -203,6 +202,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=TransitionSerializer, responses={200: CallSerializer})
     @action(detail=True, methods=["post"])
+    @allow(Role.DISPATCHER, *MEMBERS)
     def transition(self, request, pk=None):
         """Move the call to another status (409 if the state machine refuses)."""
         call = self.get_object()
@@ -216,6 +216,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=AssignSerializer, responses={200: CallSerializer})
     @action(detail=True, methods=["post"])
+    @allow(Role.DISPATCHER)
     def assign(self, request, pk=None):
         """Send a unit, or move the call to another unit (a reason is required to reassign)."""
         call = self.get_object()
@@ -226,6 +227,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=OutcomeSerializer, responses={201: CallSerializer})
     @action(detail=True, methods=["post"])
+    @allow(Role.SUPERVISOR, Role.CLINICIAN)
     def outcome(self, request, pk=None):
         """Record how a cleared call ended; this closes it."""
         call = self.get_object()

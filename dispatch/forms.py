@@ -30,9 +30,7 @@ class AssignForm(ApplicationErrorMixin, forms.Form):
 
 
 class UnitStatusForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[(Unit.Status.AVAILABLE, "Available"), (Unit.Status.OUT_OF_SERVICE, "Out of service")]
-    )
+    status = forms.ChoiceField(choices=[(status, Unit.Status(status).label) for status in Unit.SET_BY_PEOPLE])
     reason = forms.CharField(max_length=200, required=False)
 
 

@@ -1,6 +1,6 @@
 """Crisis calls, their history, the units sent to them and how they ended.
 
-Every change to these rows goes through ``dispatch/services.py``; the allowed status moves are
+Every change to these rows goes through ``dispatch/services/``; the allowed status moves are
 in ``dispatch/transitions.py``. The database holds the dispatcher's two hard invariants as
 constraints on ``Assignment``: a unit is never on two active calls, a call never on two units.
 """
@@ -26,6 +26,19 @@ class CrisisCall(models.Model):
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
         RETURNED_TO_911 = "returned_to_911", "Returned to 911"
+
+    # The status sets, defined here once and used by the constraints, the state machine, the
+    # services, the selectors and the templates alike.
+    # A unit is on the call; the unit's own status mirrors the call's (Unit.BUSY_STATUSES).
+    WITH_UNIT_STATUSES = (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING)
+    # Waiting for a unit (held: for a dispatcher's review first).
+    WAITING_STATUSES = (Status.RECEIVED, Status.HELD, Status.QUEUED)
+    # Nothing more happens to the call.
+    TERMINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.RETURNED_TO_911)
+    # On the board: waiting, with a unit, or cleared and waiting for its outcome.
+    OPEN_STATUSES = (*WAITING_STATUSES, *WITH_UNIT_STATUSES, Status.CLEARED)
+    # The safety screen (SPEC §2): any of these set holds the call for a dispatcher's review.
+    SAFETY_FLAGS = ("weapons", "violence", "medical_emergency")
 
     class Nature(models.TextChoices):
         SUICIDAL_IDEATION = "suicidal_ideation", "Suicidal ideation"
@@ -81,12 +94,6 @@ class CrisisCall(models.Model):
             models.CheckConstraint(condition=Q(lat__gte=-90, lat__lte=90), name="call_latitude_in_range"),
             models.CheckConstraint(condition=Q(lon__gte=-180, lon__lte=180), name="call_longitude_in_range"),
             models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=3), name="call_priority_1_to_3"),
-            # The same invariant as Assignment's, on the call's own unit column.
-            models.UniqueConstraint(
-                fields=["unit"],
-                condition=Q(status__in=["dispatched", "en_route", "on_scene", "transporting"]),
-                name="call_one_active_per_unit",
-            ),
         ]
         indexes = [
             # dispatch.selectors.queued_calls, board_calls and the sweeper: calls by status, then age.
@@ -95,12 +102,21 @@ class CrisisCall(models.Model):
             models.Index(fields=["received_at"], name="call_received_at_idx"),
         ]
 
+    # The same invariant as Assignment's, on the call's own unit column. Added after Meta because
+    # Meta's body cannot see the status sets above.
+    Meta.constraints.append(
+        models.UniqueConstraint(
+            fields=["unit"], condition=Q(status__in=list(WITH_UNIT_STATUSES)), name="call_one_active_per_unit"
+        )
+    )
+
     def __str__(self):
         return f"Call {self.external_id or self.pk}"
 
     @property
     def safety_flags(self) -> list[str]:
-        return [name for name in ("weapons", "violence", "medical_emergency") if getattr(self, name)]
+        """The safety screen's flags that are set on this call."""
+        return [name for name in self.SAFETY_FLAGS if getattr(self, name)]
 
 
 class Assignment(models.Model):

@@ -22,9 +22,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Aggregate, Count, DateTimeField, F, FloatField, Func, Q, QuerySet, Sum, Value
 
+from coresponder.localtime import day_bounds
 from dispatch.models import Assignment, CrisisCall, Outcome
 from units.models import Unit
-from units.selectors import day_bounds
 
 # The three intervals reported, each from one milestone to another.
 INTERVALS = [

@@ -13,10 +13,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from coresponder.roles import Role, has_role
-from dispatch import eta, transitions
+from dispatch import eta
+from dispatch.eligibility import eligible_units, why_not
 from dispatch.models import Assignment, CrisisCall
+from units.membership import is_clinician, is_member, member_filter
 from units.models import Unit
-from units.services import BUSY_STATUSES
 
 # Added to a stale unit's travel time when calls and units are matched in bulk, so that a stale
 # unit only goes where no fresh one can.
@@ -25,14 +26,6 @@ STALE_PENALTY_SECONDS = 1_000_000.0
 # located unit.
 UNKNOWN_DISTANCE_KM = 100_000.0
 UNKNOWN_LOCATION_SECONDS = 500_000.0
-
-
-def eligible_units(now: datetime) -> QuerySet[Unit]:
-    """Units the automatic dispatcher may send (SPEC §3.1): available, not uniformed, on a
-    shift that covers now, both members active."""
-    return Unit.objects.on_shift(now).filter(
-        status=Unit.Status.AVAILABLE, uniformed=False, clinician__active=True, officer__active=True
-    )
 
 
 def stale_expression(now: datetime) -> Case:
@@ -141,15 +134,16 @@ def queued_calls() -> QuerySet[CrisisCall]:
 
 def calls_of_member(user) -> Q:
     """Calls whose unit has ``user`` as its clinician or officer."""
-    return Q(unit__clinician__user=user) | Q(unit__officer__user=user)
+    return member_filter(user, via="unit__")
+
+
+def is_on_call(user, call: CrisisCall) -> bool:
+    """Whether ``user`` is a member of the unit on ``call``."""
+    return call.unit_id is not None and is_member(user, call.unit)
 
 
 # --- The board and the phone page ---------------------------------------------------------------
 
-OPEN_STATUSES = (
-    CrisisCall.Status.RECEIVED, CrisisCall.Status.HELD, CrisisCall.Status.QUEUED, CrisisCall.Status.DISPATCHED,
-    CrisisCall.Status.EN_ROUTE, CrisisCall.Status.ON_SCENE, CrisisCall.Status.TRANSPORTING, CrisisCall.Status.CLEARED,
-)  # fmt: skip
 # Waiting calls first (held and queued are what a dispatcher must act on), then by urgency and age.
 BOARD_ORDER = Case(
     When(status=CrisisCall.Status.HELD, then=Value(0)),
@@ -161,7 +155,7 @@ BOARD_ORDER = Case(
 def board_calls() -> QuerySet[CrisisCall]:
     """Calls a dispatcher watches: waiting and active, most urgent first."""
     return (
-        CrisisCall.objects.filter(status__in=OPEN_STATUSES)
+        CrisisCall.objects.filter(status__in=CrisisCall.OPEN_STATUSES)
         .select_related("unit__clinician", "unit__officer")
         .prefetch_related("alerts")
         .annotate(board_group=BOARD_ORDER)
@@ -172,7 +166,7 @@ def board_calls() -> QuerySet[CrisisCall]:
 def board_units(now: datetime) -> QuerySet[Unit]:
     """Units on shift now, or on a call past their shift's end."""
     return (
-        (Unit.objects.on_shift(now) | Unit.objects.filter(status__in=BUSY_STATUSES))
+        (Unit.objects.on_shift(now) | Unit.objects.filter(status__in=Unit.BUSY_STATUSES))
         .select_related("clinician", "officer")
         .order_by("call_sign", "pk")
     )
@@ -185,21 +179,6 @@ class Recommendation:
     reason: str  # empty when the automatic dispatcher could send it
     assignable: bool  # whether a dispatcher may send it by hand now
     stale: bool = False
-
-
-def ineligibility_reason(unit: Unit, now: datetime) -> str:
-    """Why the automatic dispatcher would not send ``unit``, in a dispatcher's words ('' if it would)."""
-    if not unit.on_shift_at(now):
-        return "off shift"
-    if unit.status == Unit.Status.OUT_OF_SERVICE:
-        return f"out of service ({unit.out_of_service_reason})" if unit.out_of_service_reason else "out of service"
-    if unit.status != Unit.Status.AVAILABLE:
-        return f"busy: {unit.get_status_display().lower()}"
-    if not (unit.clinician.active and unit.officer.active):
-        return "a member is inactive"
-    if unit.uniformed:
-        return "uniformed"
-    return ""
 
 
 def recommendations(call: CrisisCall, now: datetime, *, nearby: int = 8) -> list[Recommendation]:
@@ -222,17 +201,17 @@ def recommendations(call: CrisisCall, now: datetime, *, nearby: int = 8) -> list
         .order_by("distance_km", "pk")[:nearby]
     )
     for unit in others:
-        reason = ineligibility_reason(unit, now)
         seconds = eta.travel_seconds([(unit.lat, unit.lon)], (call.lat, call.lon))[0]
-        result.append(Recommendation(unit=unit, eta_seconds=seconds, reason=reason or "not ranked",
-                                     assignable=reason == "uniformed"))  # fmt: skip
+        automatic, by_hand = why_not(unit, now), why_not(unit, now, by_hand=True)
+        result.append(Recommendation(unit=unit, eta_seconds=seconds, reason=automatic.short if automatic else "not ranked",
+                                     assignable=by_hand is None))  # fmt: skip
     return result
 
 
 def member_unit(user, now: datetime) -> Unit | None:
     """The unit ``user`` serves in now, or the next one today if they are early."""
     return (
-        Unit.objects.filter(Q(clinician__user=user) | Q(officer__user=user), shift_ends_at__gt=now)
+        Unit.objects.filter(member_filter(user), shift_ends_at__gt=now)
         .select_related("clinician", "officer", "shift")
         .order_by("shift_starts_at")
         .first()
@@ -242,7 +221,7 @@ def member_unit(user, now: datetime) -> Unit | None:
 def unit_current_call(unit: Unit) -> CrisisCall | None:
     """The call a unit is on, or its cleared call still waiting for an outcome."""
     return (
-        CrisisCall.objects.filter(unit=unit, status__in=(*transitions.WITH_UNIT, CrisisCall.Status.CLEARED))
+        CrisisCall.objects.filter(unit=unit, status__in=(*CrisisCall.WITH_UNIT_STATUSES, CrisisCall.Status.CLEARED))
         .order_by(Case(When(status=CrisisCall.Status.CLEARED, then=Value(1)), default=Value(0)), "-status_changed_at")
         .first()
     )
@@ -254,6 +233,4 @@ def unit_recent_calls(unit: Unit, limit: int = 10) -> QuerySet[CrisisCall]:
 
 def can_read_narrative(user, call: CrisisCall) -> bool:
     """The outcome's narrative is clinical data: the unit's clinician and supervisors only."""
-    if has_role(user, Role.SUPERVISOR):
-        return True
-    return call.unit_id is not None and user.pk == call.unit.clinician.user_id
+    return has_role(user, Role.SUPERVISOR) or is_clinician(user, call.unit)

@@ -27,12 +27,13 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.utils import timezone
 
 from coresponder.errors import ApplicationError
+from coresponder.localtime import local
 from dispatch import services
 from dispatch.eta import haversine_km
 from dispatch.models import CallEvent, CrisisCall, Outcome
 from units.demo import demo_week
 from units.models import Unit
-from units.services import local, unit_record_location
+from units.services import unit_record_location
 
 logger = logging.getLogger(__name__)
 S = CrisisCall.Status
@@ -141,8 +142,8 @@ class Simulator:
             self._demo_roster_ahead()
         self._arrivals(elapsed)
         self._idle_fixes()
-        for call in CrisisCall.objects.filter(status__in=(S.HELD, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
-                                                           S.TRANSPORTING, S.CLEARED)).select_related("unit"):  # fmt: skip
+        moving = (S.HELD, *CrisisCall.WITH_UNIT_STATUSES, S.CLEARED)
+        for call in CrisisCall.objects.filter(status__in=moving).select_related("unit"):
             try:
                 self._advance(call, elapsed)
             except ApplicationError as refusal:  # someone (a person at the board) moved it first

@@ -13,6 +13,9 @@
 Reassignment (a dispatcher's ``assign`` on a dispatched or en-route call) frees the old unit and
 leaves the call dispatched to the new one.
 
+The status sets (waiting, with a unit, open, terminal) are defined once, on the model
+(``CrisisCall.WAITING_STATUSES`` and the rest).
+
 Who moves a call:
 - SYSTEM: the automatic dispatcher (dispatch, queue, hold);
 - DISPATCHER: any allowed move; hold, cancel and return to 911 are theirs alone;
@@ -59,12 +62,8 @@ MOVES: dict[tuple[str, str], frozenset[Mover]] = {
     (S.CLEARED, S.CLOSED): frozenset({OUTCOME}),
 }
 
-TERMINAL = frozenset({S.CLOSED, S.CANCELLED, S.RETURNED_TO_911})
-# A unit is on the call in these statuses; the unit's own status mirrors the call's.
-WITH_UNIT = frozenset({S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRANSPORTING})
-WAITING = frozenset({S.RECEIVED, S.QUEUED, S.HELD})
 # A dispatcher may move a call in these statuses to another unit: it becomes dispatched again,
-# to the new unit (dispatch.services._reassign), and the old unit is freed.
+# to the new unit (dispatch.services.moves.reassign), and the old unit is freed.
 REASSIGNABLE = frozenset({S.DISPATCHED, S.EN_ROUTE})
 # The milestone timestamp each status sets on the call, the first time it is reached.
 MILESTONES = {

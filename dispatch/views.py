@@ -6,9 +6,12 @@ plain HTML forms; htmx makes it live (polling panels, actions without a reload).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +23,7 @@ from dispatch import selectors, services, transitions
 from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, OutcomeForm, UnitStatusForm
 from dispatch.models import CallEvent, CrisisCall
 from units import services as unit_services
+from units.membership import is_clinician
 from units.models import Unit
 
 WEB = CallEvent.Source.WEB
@@ -38,13 +42,13 @@ MOVE_LABELS = {
     CrisisCall.Status.RETURNED_TO_911: "Return to 911",
 }
 REASSIGNABLE = transitions.REASSIGNABLE
-ASSIGNABLE = transitions.WAITING | transitions.REASSIGNABLE
+ASSIGNABLE = {*CrisisCall.WAITING_STATUSES, *transitions.REASSIGNABLE}
 CONFIRM = {CrisisCall.Status.CANCELLED, CrisisCall.Status.RETURNED_TO_911, CrisisCall.Status.QUEUED}
 
 
 def timer_thresholds(call: CrisisCall) -> tuple[int | None, int | None]:
     """Seconds in the current status at which the board's timer turns amber and red."""
-    if call.status in transitions.WAITING:
+    if call.status in CrisisCall.WAITING_STATUSES:
         red = settings.DISPATCH_WAIT_ALERT_AFTER[call.priority]
     elif call.status == CrisisCall.Status.DISPATCHED:
         red = settings.DISPATCH_ACK_ALERT_AFTER
@@ -61,7 +65,7 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
     return {
         "call": call,
         # Waiting calls are timed from receipt, others from their last change.
-        "since": call.received_at if call.status in transitions.WAITING else call.status_changed_at,
+        "since": call.received_at if call.status in CrisisCall.WAITING_STATUSES else call.status_changed_at,
         "amber": amber,
         "red": red,
         "alerts": [a for a in call.alerts.all() if a.cleared_at is None],
@@ -85,8 +89,8 @@ def board_context(request) -> dict:
         unit.location_stale = unit.location_at is None or now - unit.location_at > stale_after
     return {
         "rows": rows,
-        "waiting": sum(1 for r in rows if r["call"].status in transitions.WAITING),
-        "active": sum(1 for r in rows if r["call"].status not in transitions.WAITING),
+        "waiting": sum(1 for r in rows if r["call"].status in CrisisCall.WAITING_STATUSES),
+        "active": sum(1 for r in rows if r["call"].status not in CrisisCall.WAITING_STATUSES),
         "units": units,
         "available": sum(1 for u in units if u.status == Unit.Status.AVAILABLE and not u.uniformed),
         "can_act": can_act,
@@ -126,6 +130,19 @@ def board_map(request):
     return JsonResponse({"units": units, "calls": calls})
 
 
+def _posted(form, *, invalid: str, do: Callable[[dict], str], after: Callable[..., HttpResponse]) -> HttpResponse:
+    """The one shape of every button on these pages: parse the form, call the service with its
+    data, and answer with ``after(error)`` or ``after(None, success)`` -- the refusal's sentence,
+    or the success message ``do`` returns."""
+    if not form.is_valid():
+        return after(ApplicationError(invalid))
+    try:
+        success = do(form.cleaned_data)
+    except ApplicationError as refusal:
+        return after(refusal)
+    return after(None, success)
+
+
 def _after_board_action(request, error: ApplicationError | None = None, success: str = ""):
     if error is not None:
         messages.error(request, error.detail)
@@ -154,16 +171,14 @@ def board_new_call(request):
 @role_required(Role.DISPATCHER)
 def board_move(request, call_id: int):
     call = get_object_or_404(CrisisCall, pk=call_id)
-    form = CallMoveForm(request.POST)
-    if not form.is_valid():
-        return _after_board_action(request, ApplicationError("Choose a valid status."))
-    try:
-        services.call_transition(call=call, to_status=form.cleaned_data["status"], note=form.cleaned_data["note"],
-                                 actor=request.user, source=WEB)  # fmt: skip
-    except ApplicationError as refusal:
-        return _after_board_action(request, refusal)
-    call.refresh_from_db()
-    return _after_board_action(request, success=f"Call {call.pk}: {call.get_status_display().lower()}.")
+
+    def do(data):
+        services.call_transition(call=call, to_status=data["status"], note=data["note"], actor=request.user, source=WEB)
+        call.refresh_from_db()
+        return f"Call {call.pk}: {call.get_status_display().lower()}."
+
+    return _posted(CallMoveForm(request.POST), invalid="Choose a valid status.", do=do,
+                   after=partial(_after_board_action, request))  # fmt: skip
 
 
 @require_GET
@@ -182,29 +197,28 @@ def board_recommend(request, call_id: int):
 @role_required(Role.DISPATCHER)
 def board_assign(request, call_id: int):
     call = get_object_or_404(CrisisCall, pk=call_id)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        return _after_board_action(request, ApplicationError("Choose a unit."))
-    try:
-        services.call_assign(call=call, actor=request.user, source=WEB, **form.cleaned_data)
-    except ApplicationError as refusal:
-        return _after_board_action(request, refusal)
-    return _after_board_action(request, success=f"Call {call.pk}: {form.cleaned_data['unit'].call_sign} sent.")
+
+    def do(data):
+        services.call_assign(call=call, actor=request.user, source=WEB, **data)
+        return f"Call {call.pk}: {data['unit'].call_sign} sent."
+
+    return _posted(
+        AssignForm(request.POST), invalid="Choose a unit.", do=do, after=partial(_after_board_action, request)
+    )
 
 
 @require_POST
 @role_required(Role.DISPATCHER)
 def board_unit_status(request, unit_id: int):
     unit = get_object_or_404(Unit, pk=unit_id)
-    form = UnitStatusForm(request.POST)
-    if not form.is_valid():
-        return _after_board_action(request, ApplicationError("Choose available or out of service."))
-    try:
-        unit_services.unit_set_status(unit=unit, actor=request.user, **form.cleaned_data)
-    except ApplicationError as refusal:
-        return _after_board_action(request, refusal)
-    unit.refresh_from_db()
-    return _after_board_action(request, success=f"{unit.call_sign}: {unit.get_status_display().lower()}.")
+
+    def do(data):
+        unit_services.unit_set_status(unit=unit, actor=request.user, **data)
+        unit.refresh_from_db()
+        return f"{unit.call_sign}: {unit.get_status_display().lower()}."
+
+    return _posted(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
+                   after=partial(_after_board_action, request))  # fmt: skip
 
 
 # --- My unit (phones) ---------------------------------------------------------------------------
@@ -214,7 +228,7 @@ def my_unit_context(request) -> dict:
     now = timezone.now()
     unit = selectors.member_unit(request.user, now)
     call = selectors.unit_current_call(unit) if unit else None
-    is_clinician = unit is not None and unit.clinician.user_id == request.user.pk
+    clinician = is_clinician(request.user, unit)
     moves = []
     if call is not None:
         moves = [
@@ -225,9 +239,9 @@ def my_unit_context(request) -> dict:
         "on_shift": unit is not None and unit.on_shift_at(now),
         "call": call,
         "moves": moves,
-        "is_clinician": is_clinician,
+        "is_clinician": clinician,
         "outcome_form": OutcomeForm()
-        if call is not None and call.status == CrisisCall.Status.CLEARED and is_clinician
+        if call is not None and call.status == CrisisCall.Status.CLEARED and clinician
         else None,
         "recent": selectors.unit_recent_calls(unit) if unit else [],
     }
@@ -246,14 +260,16 @@ def my_unit_panel(request):
 
 def _my_call(request, call_id: int) -> CrisisCall:
     call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
-    if call.unit is None or request.user.pk not in (call.unit.clinician.user_id, call.unit.officer.user_id):
+    if not selectors.is_on_call(request.user, call):
         raise Http404
     return call
 
 
-def _after_my_action(request, error: ApplicationError | None = None, outcome_form=None):
+def _after_my_action(request, error: ApplicationError | None = None, success: str = "", outcome_form=None):
     if error is not None and outcome_form is None:
         messages.error(request, error.detail)
+    elif success:
+        messages.success(request, success)
     context = my_unit_context(request)
     if outcome_form is not None:
         context["outcome_form"] = outcome_form
@@ -268,14 +284,13 @@ def _after_my_action(request, error: ApplicationError | None = None, outcome_for
 @role_required(*MEMBER_ROLES)
 def my_call_move(request, call_id: int):
     call = _my_call(request, call_id)
-    form = CallMoveForm(request.POST)
-    if not form.is_valid():
-        return _after_my_action(request, ApplicationError("Choose a valid status."))
-    try:
-        services.call_transition(call=call, to_status=form.cleaned_data["status"], actor=request.user, source=WEB)
-    except ApplicationError as refusal:
-        return _after_my_action(request, refusal)
-    return _after_my_action(request)
+
+    def do(data):
+        services.call_transition(call=call, to_status=data["status"], actor=request.user, source=WEB)
+        return ""
+
+    return _posted(CallMoveForm(request.POST), invalid="Choose a valid status.", do=do,
+                   after=partial(_after_my_action, request))  # fmt: skip
 
 
 @require_POST
@@ -300,11 +315,10 @@ def my_unit_status(request):
     unit = selectors.member_unit(request.user, timezone.now())
     if unit is None:
         raise Http404
-    form = UnitStatusForm(request.POST)
-    if not form.is_valid():
-        return _after_my_action(request, ApplicationError("Choose available or out of service."))
-    try:
-        unit_services.unit_set_status(unit=unit, actor=request.user, **form.cleaned_data)
-    except ApplicationError as refusal:
-        return _after_my_action(request, refusal)
-    return _after_my_action(request)
+
+    def do(data):
+        unit_services.unit_set_status(unit=unit, actor=request.user, **data)
+        return ""
+
+    return _posted(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
+                   after=partial(_after_my_action, request))  # fmt: skip

@@ -14,6 +14,15 @@ from units.models import Unit
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ALL_ROLES = [role.value for role in Role]
+# The role matrix: every role, a logged-in user with none, and an anonymous client (None).
+EVERYONE = [*ALL_ROLES, "outsider", None]
+
+
+def expected(status_if_allowed: int, who: str | None, allowed: set[str]) -> int:
+    """The status ``who`` should get from an operation that ``allowed`` roles may perform."""
+    if who is None:
+        return 401
+    return status_if_allowed if who in allowed else 403
 
 
 @pytest.fixture
@@ -58,7 +67,6 @@ def unit_at():
 def call_in(unit_at):
     """``call_in(status, unit=None)``: a call stored in ``status``, with a unit on it where the
     status has one (and the unit's status following it)."""
-    from dispatch import transitions
     from dispatch.models import Assignment, CrisisCall
     from tests.factories import CallFactory
 
@@ -66,9 +74,9 @@ def call_in(unit_at):
         now = timezone.now()
         fields.setdefault("status_changed_at", now)
         call = CallFactory(status=status, **fields)
-        if status in transitions.WITH_UNIT or status in (CrisisCall.Status.CLEARED, CrisisCall.Status.CLOSED):
+        if status in CrisisCall.WITH_UNIT_STATUSES or status in (CrisisCall.Status.CLEARED, CrisisCall.Status.CLOSED):
             unit = unit or unit_at(1)
-            active = status in transitions.WITH_UNIT
+            active = status in CrisisCall.WITH_UNIT_STATUSES
             Assignment.objects.create(call=call, unit=unit, started_at=now, ended_at=None if active else now)
             if active:
                 Unit.objects.filter(pk=unit.pk).update(status=status)

@@ -83,9 +83,14 @@ class Process:
         self._out.close()
 
 
-def start_worker(env: dict[str, str], *, beat: bool = False, name: str = "worker") -> Process:
+def start_worker(env: dict[str, str], *, beat: bool = False, name: str = "worker", pause_lock: int = 0) -> Process:
+    """A real Celery worker. ``pause_lock``: every dispatch it makes waits, uncommitted, on this
+    PostgreSQL advisory lock (tests/fault_hooks.py), for the test to break it there."""
     args = [str(BIN / "celery"), "-A", "coresponder", "worker", "--loglevel=INFO", "--concurrency=1",
             f"--hostname={name}-{os.getpid()}-{time.monotonic_ns()}@%h", "--without-mingle", "--without-gossip"]  # fmt: skip
+    if pause_lock:
+        env = {**env, "FAULT_PAUSE_LOCK": str(pause_lock)}
+        args += ["--include", "tests.fault_hooks"]
     if beat:
         args += ["--beat", f"--schedule={env['VAR_DIR']}/celerybeat-schedule"]
     process = Process(args, env, name)
@@ -149,3 +154,27 @@ def running(*processes):
     finally:
         for process in processes:
             process.stop()
+
+
+# --- What the fault tests check -------------------------------------------------------------------
+
+# The sweeper's interval in the fault tests' workers, and the recovery they hold to: a worker's
+# start-up (a few seconds here), one sweep and a margin.
+SWEEP_SECONDS = 1
+FAST_SWEEP = {"DISPATCH_SWEEP_INTERVAL_SECONDS": SWEEP_SECONDS, "DISPATCH_RESEND_AFTER_SECONDS": SWEEP_SECONDS}
+RECOVERY_SECONDS = 20
+
+
+def status_of(call) -> str:
+    from dispatch.models import CrisisCall
+
+    return CrisisCall.objects.values_list("status", flat=True).get(pk=call.pk)
+
+
+def dispatched_once(call) -> bool:
+    from dispatch.models import Assignment, CallEvent, CrisisCall
+
+    return (
+        Assignment.objects.filter(call=call).count() == 1
+        and CallEvent.objects.filter(call=call, to_status=CrisisCall.Status.DISPATCHED).count() == 1
+    )

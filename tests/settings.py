@@ -24,3 +24,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Under pytest-xdist each test process has a database of its own (pytest-django suffixes its
+# name) and, here, a Redis database of its own: 15 for the first, 14 for the second, and so on,
+# so that one process's broker messages and flushes never reach another's.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"):  # noqa: F405
+    _base, _, _db = CELERY_BROKER_URL.rpartition("/")  # noqa: F405
+    CELERY_BROKER_URL = f"{_base}/{int(_db or 15) - int(_worker[2:])}"

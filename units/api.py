@@ -14,11 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from coresponder.localtime import day_bounds, week_bounds, week_start_of
 from coresponder.roles import Role, has_role, role_permission
 from coresponder.strict import StrictModelSerializer, StrictSerializer
 from units import services
+from units.membership import is_member
 from units.models import Clinician, Credential, Officer, Shift, ShiftTemplate, Unit
-from units.selectors import day_bounds, units_with_current_call, week_bounds
+from units.selectors import units_with_current_call
 
 IsSupervisor = role_permission(Role.SUPERVISOR)
 IsSupervisorOrDispatcher = role_permission(Role.SUPERVISOR, Role.DISPATCHER)
@@ -35,10 +37,6 @@ class SupervisorWritesDispatcherReads(BasePermission):
         if request.method in SAFE_METHODS:
             return has_role(request.user, Role.SUPERVISOR, Role.DISPATCHER)
         return has_role(request.user, Role.SUPERVISOR)
-
-
-def is_unit_member(user, unit: Unit) -> bool:
-    return user.is_authenticated and user.pk in (unit.clinician.user_id, unit.officer.user_id)
 
 
 # --- People -------------------------------------------------------------------------------------
@@ -161,7 +159,7 @@ class ShiftFilter(django_filters.FilterSet):
         return queryset.filter(starts_at__lt=end, ends_at__gt=start)
 
     def in_week(self, queryset, name, value):
-        start, end = week_bounds(services.week_start_of(value))
+        start, end = week_bounds(week_start_of(value))
         return queryset.filter(starts_at__gte=start, starts_at__lt=end)
 
 
@@ -265,7 +263,7 @@ class LocationSerializer(StrictSerializer):
 
 
 class UnitStatusSerializer(StrictSerializer):
-    status = serializers.ChoiceField(choices=[Unit.Status.AVAILABLE, Unit.Status.OUT_OF_SERVICE])
+    status = serializers.ChoiceField(choices=Unit.SET_BY_PEOPLE)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -279,12 +277,6 @@ class UnitViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         units = Unit.objects.select_related("clinician", "officer", "shift")
         return units_with_current_call(units).order_by("shift_starts_at", "call_sign", "pk")
-
-    def get_permissions(self):
-        if self.action in ("location", "status_change"):
-            # Membership of this very unit is checked per object, in _unit_for.
-            return [IsAuthenticated()]
-        return super().get_permissions()
 
     def perform_create(self, serializer):
         unit = services.unit_create(actor=self.request.user, **serializer.validated_data)
@@ -300,7 +292,7 @@ class UnitViewSet(viewsets.ModelViewSet):
     def _unit_for(self, *, allowed_roles: tuple[str, ...]) -> Unit:
         """The unit, if the user is one of its members or has one of ``allowed_roles``."""
         unit = self.get_object()
-        if not (has_role(self.request.user, *allowed_roles) or is_unit_member(self.request.user, unit)):
+        if not (has_role(self.request.user, *allowed_roles) or is_member(self.request.user, unit)):
             self.permission_denied(self.request, message="Only this unit's members or a dispatcher may do this.")
         return unit
 
@@ -310,7 +302,8 @@ class UnitViewSet(viewsets.ModelViewSet):
             200: inline_serializer("LocationResult", {"stored": serializers.BooleanField(), "unit": UnitSerializer()})
         },
     )
-    @action(detail=True, methods=["post"])
+    # Membership of this very unit is checked per object, in _unit_for.
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def location(self, request, pk=None):
         """A location fix. A fix older than the stored one is ignored (`stored: false`)."""
         unit = self._unit_for(allowed_roles=(Role.DISPATCHER, Role.INTAKE))
@@ -320,7 +313,7 @@ class UnitViewSet(viewsets.ModelViewSet):
         return Response({"stored": stored, "unit": UnitSerializer(self.get_object()).data})
 
     @extend_schema(request=UnitStatusSerializer, responses={200: UnitSerializer})
-    @action(detail=True, methods=["post"], url_path="status", url_name="status")
+    @action(detail=True, methods=["post"], url_path="status", url_name="status", permission_classes=[IsAuthenticated])
     def status_change(self, request, pk=None):
         """Log the unit on (`available`) or take it out of service with a reason."""
         unit = self._unit_for(allowed_roles=(Role.DISPATCHER,))

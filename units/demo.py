@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from coresponder.localtime import week_start_of
 from units import services
 from units.models import Clinician, Credential, Officer, ShiftTemplate, Unit
 
@@ -150,7 +151,7 @@ def demo_week(*, today: date) -> int:
     clinicians, officers = _people()
     created = 0
     # Start the day before this week so Monday's early hours are covered by Sunday's night shift.
-    week_start = services.week_start_of(today)
+    week_start = week_start_of(today)
     for offset in range(-1, 7):
         day = week_start + timedelta(days=offset)
         for t, template in enumerate(templates):

@@ -1,6 +1,6 @@
 """The roster: the people, their shifts, and the units they are paired into.
 
-The rules that decide who may be paired when live in ``units/services.py``; the database holds
+The rules that decide who may be paired when live in ``units/services/rules.py``; the database holds
 every invariant it can as a named constraint, so that even a bypassed service cannot store a
 broken roster.
 """
@@ -126,6 +126,14 @@ class Unit(models.Model):
         TRANSPORTING = "transporting", "Transporting"
         OUT_OF_SERVICE = "out_of_service", "Out of service"
 
+    # The status sets, defined here once. A unit on a call mirrors the call's status
+    # (dispatch.models.CrisisCall.WITH_UNIT_STATUSES has the same names).
+    BUSY_STATUSES = (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING)
+    # Set by the unit's members or a dispatcher (units.services.unit_set_status); they end with the shift.
+    SET_BY_PEOPLE = (Status.AVAILABLE, Status.OUT_OF_SERVICE)
+    # Set by the shift's clock alone: on duty inside the shift's window, off duty outside it.
+    SET_BY_CLOCK = (Status.OFF_DUTY, Status.AVAILABLE)
+
     call_sign = models.CharField(max_length=16)
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="units")
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="units")
@@ -183,7 +191,7 @@ class Unit(models.Model):
             # unit_clinician_no_overlapping_shifts and unit_officer_no_overlapping_shifts.
         ]
         indexes = [
-            # dispatch.selectors.eligible_units: available units whose shift covers now.
+            # dispatch.eligibility.eligible_units: available units whose shift covers now.
             models.Index(fields=["status", "shift_starts_at", "shift_ends_at"], name="unit_status_window_idx"),
         ]
 

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Max, Q, QuerySet
 
-from coresponder.errors import ApplicationError
+from coresponder.localtime import local, week_bounds
 from units.models import Shift, ShiftTemplate, Unit
-from units.services import BUSY_STATUSES, local, local_datetime
-
-
-def week_bounds(week_start: date) -> tuple[datetime, datetime]:
-    """The week's first and last instants, local midnight to local midnight (167-169 hours)."""
-    return local_datetime(week_start, time.min), local_datetime(_days_after(week_start, 7), time.min)
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local day's first and last instants (23-25 hours)."""
-    return local_datetime(day, time.min), local_datetime(_days_after(day, 1), time.min)
-
-
-def _days_after(day: date, days: int) -> date:
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        raise ApplicationError(f"{day} is outside the dates this system handles.", code="invalid") from None
 
 
 def units_with_current_call(queryset: QuerySet[Unit]) -> QuerySet[Unit]:
     """Units annotated with ``current_call_id``: the call they are on, if any. A unit's busy
     status mirrors its call's, so the call is the one in a busy status."""
-    return queryset.annotate(current_call_id=Max("calls__pk", filter=Q(calls__status__in=BUSY_STATUSES)))
+    return queryset.annotate(current_call_id=Max("calls__pk", filter=Q(calls__status__in=Unit.BUSY_STATUSES)))
 
 
 def shifts_in_week(week_start: date) -> QuerySet[Shift]:

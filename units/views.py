@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from coresponder.errors import ApplicationError
+from coresponder.localtime import week_start_of
 from coresponder.roles import Role
 from coresponder.web import role_required
 from units import services
@@ -25,7 +26,7 @@ def _week_from(request) -> date:
         day = timezone.localdate()
     if not date(1900, 1, 8) <= day <= date(9000, 1, 1):  # keeps every week's arithmetic in range
         day = timezone.localdate()
-    return services.week_start_of(day)
+    return week_start_of(day)
 
 
 def _roster_url(week_start: date) -> str:
@@ -39,7 +40,7 @@ def _render_roster(request, week_start: date, form: UnitPairForm | None = None, 
         "form": form,
         "previous_week": week_start - timedelta(days=7),
         "next_week": week_start + timedelta(days=7),
-        "this_week": services.week_start_of(timezone.localdate()),
+        "this_week": week_start_of(timezone.localdate()),
     }
     template = "units/_pair_form.html" if request.htmx and request.method == "POST" else "units/roster.html"
     return render(request, template, context, status=status)

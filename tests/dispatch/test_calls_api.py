@@ -1,22 +1,19 @@
 """The calls API (SPEC §4): intake, reads, moves, assignment, outcomes, and who may do each."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from dispatch.models import CrisisCall
+from tests.conftest import EVERYONE, expected
 from tests.factories import ClinicianFactory, OfficerFactory
 from tests.places import DOWNTOWN
 
 pytestmark = pytest.mark.django_db
 S = CrisisCall.Status
-EVERYONE = ["supervisor", "dispatcher", "clinician", "officer", "intake", "outsider", None]
 INTAKE_BODY = {"external_id": "2026-000123", "lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "address": "1200 Market St",
                "nature": "welfare_check", "priority": 2}  # fmt: skip
-
-
-def expected(status_if_allowed, who, allowed):
-    if who is None:
-        return 401
-    return status_if_allowed if who in allowed else 403
 
 
 @pytest.fixture
@@ -259,3 +256,11 @@ def test_the_safety_screens_event_has_no_actor_and_the_schema_allows_it(api):
     assert [(e["to_status"], e["actor"]) for e in events] == [("received", "intake"), ("held", None)]
     schema = api("dispatcher").get("/api/schema/", {"format": "json"}).json()
     assert schema["components"]["schemas"]["Event"]["properties"]["actor"]["nullable"] is True
+
+
+def test_a_call_dated_in_the_future_or_days_ago_is_refused(api):
+    body = {"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "nature": "other", "priority": 3}
+    for when in (timezone.now() + timedelta(hours=1), timezone.now() - timedelta(days=3)):
+        response = api("intake").post("/api/v1/calls/", {**body, "received_at": when.isoformat()})
+        assert response.status_code == 400
+        assert "received_at" in response.json()["error"]["fields"]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dispatch import matching
 from dispatch.models import CrisisCall
-from dispatch.services import call_auto_assign, call_intake, queue_serve
+from dispatch.services import call_auto_assign, call_intake, call_transition, queue_serve
 from tests.places import DOWNTOWN, north_of
 from units.models import Unit
 
@@ -100,3 +100,34 @@ def test_a_new_call_does_not_jump_a_queue_of_older_calls(unit_at):
     call_auto_assign(call_id=newcomer.pk)
     waiting.refresh_from_db(), newcomer.refresh_from_db()
     assert (waiting.status, newcomer.status) == (S.DISPATCHED, S.QUEUED)
+
+
+def test_a_call_given_back_by_its_unit_is_not_sent_to_that_unit_again(users, call_in, unit_at):
+    decliner = unit_at(0.2, call_sign="DECLINER")
+    call = call_in(S.DISPATCHED, unit=decliner)
+    other = unit_at(5, call_sign="OTHER")
+    call_transition(call=call, to_status=S.QUEUED, actor=users["dispatcher"], note="unit declined")
+    assert call.events.last().unit == decliner, "the event names the unit that gave the call back"
+    queue_serve()
+    call.refresh_from_db()
+    assert call.unit == other
+
+
+def test_a_declined_call_waits_rather_than_go_back_to_the_only_free_unit(users, call_in, unit_at):
+    decliner = unit_at(0.2)
+    call = call_in(S.DISPATCHED, unit=decliner)
+    call_transition(call=call, to_status=S.QUEUED, actor=users["dispatcher"])
+    queue_serve()
+    call_auto_assign(call_id=call.pk)
+    call.refresh_from_db()
+    assert (call.status, call.unit) == (S.QUEUED, None)
+
+
+def test_a_call_only_its_decliner_could_take_does_not_block_the_queue(users, call_in, unit_at):
+    only = unit_at(0.2)
+    declined = call_in(S.DISPATCHED, unit=only, priority=1)
+    call_transition(call=declined, to_status=S.QUEUED, actor=users["dispatcher"])
+    behind = call_in(S.QUEUED, priority=3)
+    assert queue_serve() == 1
+    behind.refresh_from_db(), declined.refresh_from_db()
+    assert (behind.unit, declined.status) == (only, S.QUEUED)

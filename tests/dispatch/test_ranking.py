@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dispatch.models import CrisisCall
-from dispatch.services import call_auto_assign, call_intake
+from dispatch.models import Assignment, CrisisCall
+from dispatch.services import call_auto_assign, call_intake, queue_serve
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory
 from tests.places import DOWNTOWN
 from units.models import Unit
@@ -105,7 +105,6 @@ def test_a_call_with_a_safety_flag_is_held_and_never_sent_automatically(unit_at)
 
 
 def test_queued_calls_are_served_by_priority_then_age_when_a_unit_frees_up(unit_at):
-    from dispatch.services import queue_serve
 
     busy = unit_at(1, status=Unit.Status.OUT_OF_SERVICE, out_of_service_reason="meal")
     old_routine = dispatch(new_call(priority=3, received_at=timezone.now() - timedelta(minutes=9)))
@@ -123,3 +122,30 @@ def test_queued_calls_are_served_by_priority_then_age_when_a_unit_frees_up(unit_
         CrisisCall.objects.filter(pk=call.pk).update(status=S.CLOSED)
         call.assignments.update(ended_at=timezone.now())
     assert served == [emergent, old_urgent, new_urgent, old_routine]
+
+
+def test_a_unit_that_never_reported_a_location_is_sent_with_no_made_up_travel_time(unit_at):
+    unit_at(None, call_sign="NOFIX")
+    call, _ = call_intake(lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=3)
+    call_auto_assign(call_id=call.pk)
+    assignment = Assignment.objects.get(call=call)
+    assert assignment.eta_seconds is None
+    assert call.events.last().note == "Eligible unit NOFIX; its location is unknown"
+
+
+def test_an_estimator_answering_nonsense_falls_back_to_the_straight_line(settings, unit_at):
+    settings.DISPATCH_ETA_ESTIMATOR = "tests.dispatch.test_ranking.AbsurdEstimator"
+    from dispatch import eta
+
+    eta._configured_estimator.cache_clear()
+    try:
+        assert eta.travel_seconds([(38.64, -90.2)], DOWNTOWN)[0] == pytest.approx(
+            eta.StraightLineEstimator().seconds([(38.64, -90.2)], DOWNTOWN)[0]
+        )
+    finally:
+        eta._configured_estimator.cache_clear()
+
+
+class AbsurdEstimator:
+    def seconds(self, origins, destination):
+        return [2**40 for _ in origins]

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from coresponder.errors import ApplicationError
-from dispatch import transitions
+from dispatch.eligibility import eligible_units
 from dispatch.models import Assignment, CallEvent, CrisisCall
-from dispatch.selectors import declined_unit_ids, eligible_units
+from dispatch.selectors import declined_unit_ids
 from dispatch.services import (
     call_assign,
     call_auto_assign,
@@ -28,7 +28,7 @@ from dispatch.services import (
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
 from tests.places import DOWNTOWN, north_of
 from units.models import Unit
-from units.services import BUSY_STATUSES, unit_set_status
+from units.services import unit_set_status
 
 S = CrisisCall.Status
 
@@ -133,15 +133,15 @@ class Dispatching(RuleBasedStateMachine):
         for unit in Unit.objects.all():
             if unit.pk in on_call:
                 call = CrisisCall.objects.get(pk=on_call[unit.pk])
-                assert call.status in transitions.WITH_UNIT and call.unit_id == unit.pk
+                assert call.status in CrisisCall.WITH_UNIT_STATUSES and call.unit_id == unit.pk
                 assert unit.status == call.status
             else:
-                assert unit.status not in BUSY_STATUSES
+                assert unit.status not in Unit.BUSY_STATUSES
 
     @invariant()
     def every_call_is_accounted_for_and_its_history_is_a_chain(self):
         for call in CrisisCall.objects.all():
-            if call.status in transitions.WITH_UNIT:
+            if call.status in CrisisCall.WITH_UNIT_STATUSES:
                 assert Assignment.objects.filter(call=call, ended_at__isnull=True).exists()
             if call.status in (S.QUEUED, S.RECEIVED, S.HELD):
                 assert call.unit_id is None

@@ -2,14 +2,16 @@
 move is refused with 409 and changes nothing (SPEC §2)."""
 
 import itertools
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from coresponder.errors import ApplicationError, ConflictError
 from dispatch import transitions
 from dispatch.models import Assignment, CrisisCall
 from dispatch.services import call_transition
-from tests.factories import ClinicianFactory, OfficerFactory
+from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -107,11 +109,6 @@ def test_cancelling_a_dispatched_call_frees_its_unit(users, call_in):
 
 
 def test_a_unit_whose_shift_ended_during_the_call_goes_off_duty_when_cleared(users, call_in, unit_at):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tests.factories import ShiftFactory
 
     late = unit_at(1, shift=ShiftFactory(starts_at=timezone.now() - timedelta(hours=9)))
     call = call_in(S.ON_SCENE, unit=late)
@@ -135,3 +132,21 @@ def test_releasing_a_held_call_sends_it_to_the_automatic_dispatcher(users, call_
         call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"], note="weapon secured by family")
     assert call.events.last().note == "weapon secured by family"
     assert len(callbacks) == 1, "the assignment task is queued after commit"
+
+
+def test_a_move_nobody_asked_for_is_refused_even_when_it_would_change_nothing(users, call_in):
+    call = call_in(S.DISPATCHED)
+    from coresponder.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as refusal:
+        call_transition(call=call, to_status=S.DISPATCHED, actor=users["intake"])
+    assert refusal.value.status_code == 403
+
+
+def test_releasing_a_held_call_sends_its_assignment_to_the_broker(
+    users, call_in, broker_messages, django_capture_on_commit_callbacks
+):
+    call = call_in(S.HELD, weapons=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"])
+    assert ("dispatch.tasks.assign_call", [call.pk]) in broker_messages()

@@ -131,3 +131,13 @@ def test_a_bad_token_is_a_401(client):
     response = client.get("/api/v1/units/", HTTP_AUTHORIZATION="Token nope")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/units/?date=9999-12-31", "/api/v1/shifts/?date=9999-12-31", "/api/v1/shifts/?week=9999-12-31"],
+)  # fmt: skip
+def test_dates_at_the_ends_of_the_calendar_are_400s(api, path):
+    response = api("supervisor").get(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"

@@ -5,18 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from dispatch.models import CrisisCall
+from tests.conftest import EVERYONE, expected
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
-
-EVERYONE = ["supervisor", "dispatcher", "clinician", "officer", "intake", "outsider", None]
-
-
-def expected(status_if_allowed, who, allowed):
-    if who is None:
-        return 401
-    return status_if_allowed if who in allowed else 403
+S = CrisisCall.Status
 
 
 @pytest.mark.parametrize("who", EVERYONE)
@@ -191,3 +186,17 @@ def test_pages_are_sized_with_page_size(api):
     assert body["count"] == 3
     assert len(body["results"]) == 2
     assert body["next"] is not None
+
+
+def test_a_patched_unit_on_a_call_still_shows_its_call(api, call_in):
+    call = call_in(S.ON_SCENE)
+    body = api("supervisor").patch(f"/api/v1/units/{call.unit_id}/", {"call_sign": "CR-77"}).json()
+    assert (body["call_sign"], body["current_call"]) == ("CR-77", call.pk)
+
+
+def test_a_login_with_another_role_cannot_become_a_clinicians(api, users):
+    response = api("supervisor").post(
+        "/api/v1/clinicians/", {"name": "X", "credential": "LCSW", "username": "dispatcher"}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["fields"] == {"username": ["Belongs to a login with another role."]}

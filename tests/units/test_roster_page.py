@@ -5,9 +5,9 @@ from datetime import time
 import pytest
 from django.utils import timezone
 
+from coresponder.localtime import week_start_of
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftTemplateFactory
 from units.models import Shift, Unit
-from units.services import week_start_of
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,8 @@ def test_the_demo_roster_loads_once_and_covers_every_hour(client, users, setting
     assert (first.created_people, first.created_units) == (36, 96)
     assert (again.created_people, again.created_units) == (0, 0)
     assert roster_week(week_start_of(timezone.localdate())).gap_hours == 0
+
+
+def test_the_roster_page_survives_a_week_at_the_end_of_the_calendar(client, users):
+    client.force_login(users["supervisor"])
+    assert client.get("/roster/?week=9999-12-31").status_code == 200

@@ -130,3 +130,14 @@ def test_the_clock_puts_units_on_duty_at_shift_start_and_off_at_its_end():
     assert (ended.status, ended.out_of_service_reason) == (Unit.Status.OFF_DUTY, "")
     assert busy.status == Unit.Status.ON_SCENE, "a unit on a call stays on it past its shift's end"
     assert units_follow_clock() == ([], [])
+
+
+def test_a_unit_that_logged_on_early_lets_waiting_calls_be_served_when_its_shift_starts(
+    broker_messages, unit_at, django_capture_on_commit_callbacks
+):
+    from units.services import units_follow_clock
+
+    unit_at(1, shift=ShiftFactory(starts_at=timezone.now() - timedelta(seconds=5)))  # already available
+    with django_capture_on_commit_callbacks(execute=True):
+        units_follow_clock()
+    assert ("dispatch.tasks.serve_queue", []) in broker_messages()

@@ -4,6 +4,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
+from coresponder.localtime import local
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftTemplateFactory
 from units import services
 from units.models import Shift, Unit
@@ -26,7 +27,7 @@ def test_a_week_from_three_templates_is_twenty_one_shifts_and_building_again_add
     report = services.week_build_from_templates(week_start=MONDAY)
     assert len(report.shifts_created) == 21
     night = Shift.objects.get(name="Night Mon 04 Mar")
-    assert (services.local(night.starts_at).hour, night.duration) == (23, timedelta(hours=8))
+    assert (local(night.starts_at).hour, night.duration) == (23, timedelta(hours=8))
     assert services.week_build_from_templates(week_start=MONDAY).shifts_created == []
 
 

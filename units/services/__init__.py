@@ -1,0 +1,60 @@
+"""Every change to the roster, one module a concern. Callers import from this package.
+
+- ``rules``: may this clinician and this officer be paired for this shift (hard and soft rules);
+- ``people``: clinicians and officers, and their logins;
+- ``shifts``: shifts, and a week laid out from templates or copied from last week;
+- ``units``: pairings;
+- ``status``: a unit's status and location -- the only writer of a unit's status;
+- ``clock``: units on and off duty at their shift's edges.
+
+The API, the web pages and the Celery tasks all call these functions; none holds a rule.
+"""
+
+from units.services.clock import units_follow_clock
+from units.services.people import responder_save
+from units.services.rules import HARD, SOFT, Breach, roster_breaches
+from units.services.shifts import (
+    UNCHANGED,
+    WeekReport,
+    shift_create,
+    shift_delete,
+    shift_from_template,
+    shift_update,
+    week_build_from_templates,
+    week_copy,
+)
+from units.services.status import (
+    unit_engage,
+    unit_follow_call,
+    unit_record_location,
+    unit_release,
+    unit_set_status,
+    unit_status_entry,
+)
+from units.services.units import unit_create, unit_delete, unit_update
+
+__all__ = [
+    "HARD",
+    "SOFT",
+    "UNCHANGED",
+    "Breach",
+    "WeekReport",
+    "responder_save",
+    "roster_breaches",
+    "shift_create",
+    "shift_delete",
+    "shift_from_template",
+    "shift_update",
+    "unit_create",
+    "unit_delete",
+    "unit_engage",
+    "unit_follow_call",
+    "unit_record_location",
+    "unit_release",
+    "unit_set_status",
+    "unit_status_entry",
+    "unit_update",
+    "units_follow_clock",
+    "week_build_from_templates",
+    "week_copy",
+]

@@ -1,0 +1,214 @@
+"""Shifts: create, move, delete, and lay out a week from templates or from last week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder import audit
+from coresponder.errors import ApplicationError, ConflictError
+from coresponder.localtime import describe_hours, local, local_datetime
+from units.models import Shift, ShiftTemplate, Unit
+from units.services.rules import record_override, refuse_breaches, roster_breaches
+from units.services.status import follow_shift_window, unit_status_entry
+from units.services.units import save_unit, unit_create
+
+UNCHANGED = object()  # "leave this field as it is", where None is a meaningful new value
+
+
+def _validate_window(starts_at: datetime, ends_at: datetime) -> None:
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise ApplicationError(
+            "Times must include a time zone offset.", fields={"starts_at": ["Give an offset, e.g. -06:00."]}
+        )
+    if starts_at >= ends_at:
+        raise ApplicationError("A shift must end after it starts.", fields={"ends_at": ["Must be after starts_at."]})
+    if ends_at - starts_at > settings.ROSTER_MAX_SHIFT:
+        raise ApplicationError(
+            f"A shift may last at most {describe_hours(settings.ROSTER_MAX_SHIFT)}.",
+            fields={"ends_at": [f"At most {describe_hours(settings.ROSTER_MAX_SHIFT)} after starts_at."]},
+        )
+
+
+@transaction.atomic
+def shift_create(
+    *, name: str, starts_at: datetime, ends_at: datetime, template: ShiftTemplate | None = None, actor=None
+) -> Shift:
+    _validate_window(starts_at, ends_at)
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    shift = Shift.objects.create(name=name, starts_at=starts_at, ends_at=ends_at, template=template)
+    audit.record("shift.created", shift, actor=actor, changes=audit.diff({}, audit.snapshot(shift, SHIFT_FIELDS)))
+    return shift
+
+
+SHIFT_FIELDS = ["name", "starts_at", "ends_at", "template_id"]
+
+
+@transaction.atomic
+def shift_update(
+    *,
+    shift: Shift,
+    name: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    template: ShiftTemplate | object | None = UNCHANGED,
+    override_reason: str = "",
+    actor=None,
+) -> Shift:
+    """Rename or move a shift. Moving it re-checks every rule for every unit on it (a soft rule
+    needs ``override_reason``), moves their windows and puts each on or off duty for the new
+    times."""
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    before = audit.snapshot(shift, SHIFT_FIELDS)
+    new_start = starts_at or shift.starts_at
+    new_end = ends_at or shift.ends_at
+    _validate_window(new_start, new_end)
+    new_start, new_end = new_start.astimezone(UTC), new_end.astimezone(UTC)
+    moved = (new_start, new_end) != (shift.starts_at, shift.ends_at)
+    units = list(shift.units.select_for_update(of=("self",)).select_related("clinician", "officer")) if moved else []
+    if any(unit.status in Unit.BUSY_STATUSES for unit in units):
+        raise ConflictError(
+            "A unit on this shift is on a call; move the shift after the call is cleared.", code="unit_busy"
+        )
+    probe = Shift(pk=shift.pk, name=shift.name, starts_at=new_start, ends_at=new_end)
+    breaches_by_unit = {
+        unit.pk: roster_breaches(shift=probe, clinician=unit.clinician, officer=unit.officer, exclude_unit_id=unit.pk)
+        for unit in units
+    }
+    refuse_breaches([b for found in breaches_by_unit.values() for b in found], override_reason=override_reason)
+    if name is not None:
+        shift.name = name
+    if template is not UNCHANGED:
+        shift.template = template
+    shift.starts_at, shift.ends_at = new_start, new_end
+    shift.save()
+    audit.record("shift.changed", shift, actor=actor, changes=audit.diff(before, audit.snapshot(shift, SHIFT_FIELDS)),
+                 note=override_reason)  # fmt: skip
+    now = timezone.now()
+    moves = []
+    for unit in units:
+        unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
+        from_status = unit.status
+        follow_shift_window(unit, now)
+        record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
+        save_unit(unit)
+        if unit.status != from_status:
+            moves.append(unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift moved"))
+    audit.record_all(moves)
+    return shift
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift, actor=None) -> None:
+    if shift.units.exists():
+        raise ConflictError(
+            f"{shift.name} still has {shift.units.count()} unit(s); remove them before deleting the shift.",
+            code="shift_has_units",
+        )
+    audit.record("shift.deleted", shift, actor=actor, changes=audit.diff(audit.snapshot(shift, SHIFT_FIELDS), {}))
+    shift.delete()
+
+
+@dataclass
+class WeekReport:
+    """What laying out a week did, for the supervisor to read."""
+
+    shifts_created: list[Shift] = field(default_factory=list)
+    units_created: list[Unit] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.shifts_created)} shift(s) created", f"{len(self.units_created)} unit(s) paired"]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        return ", ".join(parts) + "."
+
+
+def shift_from_template(*, template: ShiftTemplate, day: date, actor=None) -> tuple[Shift, bool]:
+    """The shift ``template`` gives on local ``day`` (created if new): (shift, created)."""
+    starts_at = local_datetime(day, template.start_time)
+    end_day = day if template.end_time > template.start_time else day + timedelta(days=1)
+    ends_at = local_datetime(end_day, template.end_time)
+    existing = Shift.objects.filter(template=template, starts_at=starts_at).first()
+    if existing:
+        return existing, False
+    name = f"{template.name} {day:%a %d %b}"
+    return shift_create(name=name, starts_at=starts_at, ends_at=ends_at, template=template, actor=actor), True
+
+
+@transaction.atomic
+def week_build_from_templates(
+    *, week_start: date, templates: list[ShiftTemplate] | None = None, actor=None
+) -> WeekReport:
+    """Create, for each day of the week, one shift per template. Running it again adds nothing."""
+    report = WeekReport()
+    templates = list(templates if templates is not None else ShiftTemplate.objects.all())
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        for template in templates:
+            shift, created = shift_from_template(template=template, day=day, actor=actor)
+            if created:
+                report.shifts_created.append(shift)
+    return report
+
+
+def _copied_names(source: Shift, starts_at: datetime) -> list[str]:
+    """The name a copy of ``source`` gets (and had, if the week was copied before)."""
+    if source.template:
+        return [f"{source.template.name} {local(starts_at):%a %d %b}"]
+    return [source.name]
+
+
+def week_copy(*, source_week_start: date, target_week_start: date, actor) -> WeekReport:
+    """Copy a week's shifts and pairings seven days on (same local clock times).
+
+    Pairings that would break a rule are skipped, each with its reason, so the supervisor can
+    settle them one by one; a soft rule is never overridden without being asked.
+    """
+    report = WeekReport()
+    source_shifts = Shift.objects.filter(
+        starts_at__gte=local_datetime(source_week_start, time.min),
+        starts_at__lt=local_datetime(source_week_start + timedelta(days=7), time.min),
+    ).prefetch_related("units__clinician", "units__officer")
+    shift_offset = target_week_start - source_week_start
+    for source in source_shifts:
+        with transaction.atomic():
+            start, end = local(source.starts_at), local(source.ends_at)
+            starts_at = local_datetime(start.date() + shift_offset, start.time())
+            ends_at = local_datetime(end.date() + shift_offset, end.time())
+            target = Shift.objects.filter(
+                starts_at=starts_at,
+                ends_at=ends_at,
+                template=source.template,
+                name__in=_copied_names(source, starts_at),
+            ).first()
+            if target is None:
+                target = shift_create(
+                    name=_copied_names(source, starts_at)[0],
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    template=source.template,
+                    actor=actor,
+                )
+                report.shifts_created.append(target)
+        for unit in source.units.all():
+            if target.units.filter(call_sign=unit.call_sign).exists():
+                continue
+            try:
+                report.units_created.append(
+                    unit_create(
+                        call_sign=unit.call_sign,
+                        shift=target,
+                        clinician=unit.clinician,
+                        officer=unit.officer,
+                        uniformed=unit.uniformed,
+                        actor=actor,
+                    )
+                )
+            except ApplicationError as refusal:
+                report.skipped.append(f"{unit.call_sign} on {target.name}: {refusal.detail}")
+    return report

@@ -1,0 +1,134 @@
+"""Units: pair a clinician and an officer for a shift, change the pairing, remove it."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coresponder import audit
+from coresponder.errors import ConflictError
+from units.models import Clinician, Officer, Shift, Unit
+from units.services.rules import lock_members, record_override, refuse_breaches, roster_breaches
+from units.services.status import follow_shift_window, lock_unit, status_for_clock, unit_status_entry
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    call_sign: str,
+    shift: Shift,
+    clinician: Clinician,
+    officer: Officer,
+    uniformed: bool = False,
+    override_reason: str = "",
+    actor=None,
+) -> Unit:
+    """Pair a clinician and an officer for a shift, after checking every roster rule."""
+    lock_members(clinician, officer)
+    breaches = roster_breaches(shift=shift, clinician=clinician, officer=officer, call_sign=call_sign)
+    refuse_breaches(breaches, override_reason=override_reason)
+    now = timezone.now()
+    unit = Unit(
+        call_sign=call_sign,
+        shift=shift,
+        clinician=clinician,
+        officer=officer,
+        uniformed=uniformed,
+        shift_starts_at=shift.starts_at,
+        shift_ends_at=shift.ends_at,
+        status=status_for_clock(shift.starts_at, shift.ends_at, now),
+        status_changed_at=now,
+    )
+    record_override(unit, breaches, override_reason, actor)
+    save_unit(unit)
+    audit.record("unit.created", unit, actor=actor, changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
+                 note=override_reason)  # fmt: skip
+    return unit
+
+
+# What the audit log keeps of a unit's pairing.
+UNIT_FIELDS = ["call_sign", "shift_id", "clinician_id", "officer_id", "uniformed", "rule_override_reason"]
+
+
+def save_unit(unit: Unit) -> Unit:
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as error:
+        # The service checked first; reaching here means another change won a race.
+        raise ConflictError(
+            "Another supervisor changed this roster at the same moment; reload and try again.",
+            code="roster_conflict",
+        ) from error
+    return unit
+
+
+@transaction.atomic
+def unit_update(
+    *,
+    unit: Unit,
+    actor=None,
+    override_reason: str = "",
+    call_sign: str | None = None,
+    shift: Shift | None = None,
+    clinician: Clinician | None = None,
+    officer: Officer | None = None,
+    uniformed: bool | None = None,
+) -> Unit:
+    """Change a unit. A new shift or member is checked against every rule again; changing only
+    the call sign or the uniform flag leaves the pairing (and any override on it) as it was."""
+    unit = lock_unit(unit.pk)
+    before = audit.snapshot(unit, UNIT_FIELDS)
+    new_shift = shift or unit.shift
+    new_clinician = clinician or unit.clinician
+    new_officer = officer or unit.officer
+    repairing = (new_shift.pk, new_clinician.pk, new_officer.pk) != (unit.shift_id, unit.clinician_id, unit.officer_id)
+    if repairing and unit.status in Unit.BUSY_STATUSES:
+        raise ConflictError(
+            f"{unit.call_sign} is on a call; change the pairing after the call is cleared.", code="unit_busy"
+        )
+    if repairing:
+        lock_members(new_clinician, new_officer)
+        breaches = roster_breaches(
+            shift=new_shift, clinician=new_clinician, officer=new_officer, call_sign=call_sign or unit.call_sign,
+            exclude_unit_id=unit.pk,
+        )  # fmt: skip
+    else:
+        breaches = [b for b in roster_breaches(shift=new_shift, clinician=new_clinician, officer=new_officer,
+                                               call_sign=call_sign or "", exclude_unit_id=unit.pk)
+                    if b.member == "call_sign"]  # fmt: skip
+    refuse_breaches(breaches, override_reason=override_reason)
+    if repairing:
+        record_override(unit, breaches, override_reason, actor)
+    unit.call_sign = call_sign or unit.call_sign
+    unit.shift, unit.clinician, unit.officer = new_shift, new_clinician, new_officer
+    unit.shift_starts_at, unit.shift_ends_at = new_shift.starts_at, new_shift.ends_at
+    if uniformed is not None:
+        unit.uniformed = uniformed
+    from_status = unit.status
+    follow_shift_window(unit, timezone.now())
+    save_unit(unit)
+    changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
+    entries = [audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)]
+    if unit.status != from_status:
+        entries.append(unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift changed"))
+    audit.record_all(entries)
+    return unit
+
+
+@transaction.atomic
+def unit_delete(*, unit: Unit, actor=None) -> None:
+    unit = lock_unit(unit.pk)
+    if unit.status in Unit.BUSY_STATUSES:
+        raise ConflictError(
+            f"{unit.call_sign} is on a call; it can be removed once the call is cleared.", code="unit_busy"
+        )
+    try:
+        with transaction.atomic():
+            audit.record("unit.deleted", unit, actor=actor, changes=audit.diff(audit.snapshot(unit, UNIT_FIELDS), {}))
+            unit.delete()
+    except IntegrityError as error:  # history (calls it answered) keeps the row
+        raise ConflictError(
+            f"{unit.call_sign} has answered calls and stays in the record; it cannot be deleted.",
+            code="unit_has_history",
+        ) from error
