@@ -13,6 +13,7 @@ from django.db.models import F
 
 from dispatch import reports
 from dispatch.models import Assignment, CrisisCall, Outcome
+from dispatch.reports import hours
 from tests.factories import CallFactory, ShiftFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -349,8 +350,8 @@ def test_the_local_hour_of_a_call_is_the_same_in_python_as_in_postgresql(setting
             )
         report = reports.Range(first=date(2030, 2, 27), last=date(2030, 12, 1))
         received = report.calls().values_list("received_at", flat=True)
-        in_python = Counter(reports._hour_key(moment.astimezone(ZoneInfo(zone))) for moment in received)
-        assert reports._calls_per_local_hour(report) == in_python, zone
+        in_python = Counter(hours._hour_key(moment.astimezone(ZoneInfo(zone))) for moment in received)
+        assert hours._calls_per_local_hour(report) == in_python, zone
 
 
 # --- Workload by person --------------------------------------------------------------------------
