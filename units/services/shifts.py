@@ -14,7 +14,7 @@ from coresponder.errors import ApplicationError, ConflictError
 from coresponder.localtime import describe_hours, local, local_datetime
 from units.models import Shift, ShiftTemplate, Unit
 from units.services.rules import record_override, refuse_breaches, roster_breaches
-from units.services.status import follow_shift_window, unit_status_entry
+from units.services.status import follow_shift_window
 from units.services.units import save_unit, unit_create
 
 UNCHANGED = object()  # "leave this field as it is", where None is a meaningful new value
@@ -92,12 +92,10 @@ def shift_update(
     moves = []
     for unit in units:
         unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
-        from_status = unit.status
-        follow_shift_window(unit, now)
+        moved = follow_shift_window(unit, now, actor=actor, note="shift moved")
         record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
         save_unit(unit)
-        if unit.status != from_status:
-            moves.append(unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift moved"))
+        moves += [moved] if moved else []
     audit.record_all(moves)
     return shift
 

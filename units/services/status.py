@@ -26,11 +26,18 @@ def status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime) -> s
     return Unit.Status.AVAILABLE if starts_at <= now < ends_at else Unit.Status.OFF_DUTY
 
 
-def follow_shift_window(unit: Unit, now: datetime) -> None:
+def follow_shift_window(unit: Unit, now: datetime, *, actor, note: str):
     """A unit whose shift window changed takes the clock's status for it, unless a call or its
-    people set its status (on a call, out of service). The caller saves the unit."""
+    people set its status (on a call, out of service). The caller saves the unit and writes the
+    audit entry returned for a change of status (None when the status stays)."""
+    from_status = unit.status
     if unit.status in Unit.SET_BY_CLOCK:
         unit.status = status_for_clock(unit.shift_starts_at, unit.shift_ends_at, now)
+    return (
+        unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note=note)
+        if unit.status != from_status
+        else None
+    )
 
 
 def unit_status_entry(unit_id: int, from_status: str, to_status: str, *, actor=None, note: str = ""):

@@ -9,7 +9,7 @@ from coresponder import audit
 from coresponder.errors import ConflictError
 from units.models import Clinician, Officer, Shift, Unit
 from units.services.rules import lock_members, record_override, refuse_breaches, roster_breaches
-from units.services.status import follow_shift_window, lock_unit, status_for_clock, unit_status_entry
+from units.services.status import follow_shift_window, lock_unit, status_for_clock
 
 
 @transaction.atomic
@@ -105,14 +105,11 @@ def unit_update(
     unit.shift_starts_at, unit.shift_ends_at = new_shift.starts_at, new_shift.ends_at
     if uniformed is not None:
         unit.uniformed = uniformed
-    from_status = unit.status
-    follow_shift_window(unit, timezone.now())
+    moved = follow_shift_window(unit, timezone.now(), actor=actor, note="shift changed")
     save_unit(unit)
     changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
-    entries = [audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)]
-    if unit.status != from_status:
-        entries.append(unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note="shift changed"))
-    audit.record_all(entries)
+    entry = audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)
+    audit.record_all([entry, moved] if moved else [entry])
     return unit
 
 
