@@ -1,5 +1,6 @@
 """Helpers shared by the web pages."""
 
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -11,7 +12,7 @@ from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-from coresponder.errors import error_body
+from coresponder.errors import ApplicationError, error_body
 from coresponder.roles import has_role
 
 NOT_LOGGED_IN = "Log in to see this page."
@@ -73,3 +74,16 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def posted_form(form, *, invalid: str, do: Callable[[dict], str], after: Callable[..., HttpResponse]) -> HttpResponse:
+    """The one shape of every button on the web pages: parse the form, call the service with its
+    data, and answer with ``after(error)`` or ``after(None, success)`` -- the refusal's sentence,
+    or the success message ``do`` returns."""
+    if not form.is_valid():
+        return after(ApplicationError(invalid))
+    try:
+        success = do(form.cleaned_data)
+    except ApplicationError as refusal:
+        return after(refusal)
+    return after(None, success)

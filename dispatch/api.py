@@ -181,12 +181,11 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(self._show(call), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def get_serializer_context(self):
-        # The serializers collect the narratives they show; finalize_response audits them.
+        # The serializers collect the narratives they show (this view lives for one request);
+        # finalize_response audits them.
+        if not hasattr(self, "_shown_narratives"):
+            self._shown_narratives: list[Outcome] = []
         return super().get_serializer_context() | {"shown_narratives": self._shown_narratives}
-
-    def initial(self, request, *args, **kwargs):
-        self._shown_narratives: list[Outcome] = []
-        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         shown = getattr(self, "_shown_narratives", None)

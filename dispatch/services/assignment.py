@@ -97,21 +97,14 @@ def call_assign(
 
 def _claim_unit(unit_id: int, now: datetime) -> Unit | None:
     """Lock a unit the ranking just chose, skipping it if another worker holds it or it is no
-    longer eligible. The query only narrows what is locked; the rule's answer is ``why_not``'s."""
-    unit = (
-        eligibility.eligible_units(now)
-        .select_for_update(skip_locked=True, of=("self",))
-        .select_related("clinician", "officer")
+    longer eligible (``eligibility.still_eligible``, read under the lock)."""
+    return (
+        eligibility.still_eligible(now)
+        .select_for_update(skip_locked=True)
         .filter(pk=unit_id)
-        .only(*CLAIMED_FIELDS)
+        .only("pk", "call_sign", "status")  # the status for the audit log's unit.status entry
         .first()
     )
-    return unit if unit is not None and eligibility.why_not(unit, now) is None else None
-
-
-# What claiming reads of a unit: what eligibility asks, and the status for the audit log.
-CLAIMED_FIELDS = ("pk", "call_sign", "status", "uniformed", "shift_starts_at", "shift_ends_at",
-                  "out_of_service_reason", "clinician__active", "officer__active")  # fmt: skip
 
 
 def call_auto_assign(*, call_id: int, now: datetime | None = None) -> CrisisCall | None:

@@ -1,46 +1,26 @@
-"""The dispatcher's board and the unit's phone page.
-
-Views parse, authorise by role and render; ``dispatch.services`` decides. Each page works as
-plain HTML forms; htmx makes it live (polling panels, actions without a reload).
-"""
+"""The dispatcher's board: calls and units, the map, and every dispatcher's action."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role, has_role
-from coresponder.web import role_required
+from coresponder.web import posted_form, role_required
 from dispatch import selectors, services, transitions
-from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, OutcomeForm, UnitStatusForm
-from dispatch.models import CallEvent, CrisisCall
+from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, UnitStatusForm
+from dispatch.models import CrisisCall
+from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB
 from units import services as unit_services
-from units.membership import is_clinician
 from units.models import Unit
 
-WEB = CallEvent.Source.WEB
-BOARD_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
-MEMBER_ROLES = (Role.CLINICIAN, Role.OFFICER)
-# Words on the buttons for each move a dispatcher or member can make.
-MOVE_LABELS = {
-    CrisisCall.Status.RECEIVED: "Release",
-    CrisisCall.Status.HELD: "Hold",
-    CrisisCall.Status.QUEUED: "Back to queue",
-    CrisisCall.Status.EN_ROUTE: "En route",
-    CrisisCall.Status.ON_SCENE: "On scene",
-    CrisisCall.Status.TRANSPORTING: "Transporting",
-    CrisisCall.Status.CLEARED: "Clear",
-    CrisisCall.Status.CANCELLED: "Cancel",
-    CrisisCall.Status.RETURNED_TO_911: "Return to 911",
-}
 REASSIGNABLE = transitions.REASSIGNABLE
 ASSIGNABLE = {*CrisisCall.WAITING_STATUSES, *transitions.REASSIGNABLE}
 CONFIRM = {CrisisCall.Status.CANCELLED, CrisisCall.Status.RETURNED_TO_911, CrisisCall.Status.QUEUED}
@@ -130,19 +110,6 @@ def board_map(request):
     return JsonResponse({"units": units, "calls": calls})
 
 
-def _posted(form, *, invalid: str, do: Callable[[dict], str], after: Callable[..., HttpResponse]) -> HttpResponse:
-    """The one shape of every button on these pages: parse the form, call the service with its
-    data, and answer with ``after(error)`` or ``after(None, success)`` -- the refusal's sentence,
-    or the success message ``do`` returns."""
-    if not form.is_valid():
-        return after(ApplicationError(invalid))
-    try:
-        success = do(form.cleaned_data)
-    except ApplicationError as refusal:
-        return after(refusal)
-    return after(None, success)
-
-
 def _after_board_action(request, error: ApplicationError | None = None, success: str = ""):
     if error is not None:
         messages.error(request, error.detail)
@@ -177,7 +144,7 @@ def board_move(request, call_id: int):
         call.refresh_from_db()
         return f"Call {call.pk}: {call.get_status_display().lower()}."
 
-    return _posted(CallMoveForm(request.POST), invalid="Choose a valid status.", do=do,
+    return posted_form(CallMoveForm(request.POST), invalid="Choose a valid status.", do=do,
                    after=partial(_after_board_action, request))  # fmt: skip
 
 
@@ -202,7 +169,7 @@ def board_assign(request, call_id: int):
         services.call_assign(call=call, actor=request.user, source=WEB, **data)
         return f"Call {call.pk}: {data['unit'].call_sign} sent."
 
-    return _posted(
+    return posted_form(
         AssignForm(request.POST), invalid="Choose a unit.", do=do, after=partial(_after_board_action, request)
     )
 
@@ -217,108 +184,5 @@ def board_unit_status(request, unit_id: int):
         unit.refresh_from_db()
         return f"{unit.call_sign}: {unit.get_status_display().lower()}."
 
-    return _posted(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
+    return posted_form(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
                    after=partial(_after_board_action, request))  # fmt: skip
-
-
-# --- My unit (phones) ---------------------------------------------------------------------------
-
-
-def my_unit_context(request) -> dict:
-    now = timezone.now()
-    unit = selectors.member_unit(request.user, now)
-    call = selectors.unit_current_call(unit) if unit else None
-    clinician = is_clinician(request.user, unit)
-    moves = []
-    if call is not None:
-        moves = [
-            {"status": s, "label": MOVE_LABELS[s]} for s in transitions.next_statuses(call.status, transitions.MEMBER)
-        ]
-    return {
-        "unit": unit,
-        "on_shift": unit is not None and unit.on_shift_at(now),
-        "call": call,
-        "moves": moves,
-        "is_clinician": clinician,
-        "outcome_form": OutcomeForm()
-        if call is not None and call.status == CrisisCall.Status.CLEARED and clinician
-        else None,
-        "recent": selectors.unit_recent_calls(unit) if unit else [],
-    }
-
-
-@role_required(*MEMBER_ROLES)
-def my_unit(request):
-    return render(request, "dispatch/my_unit.html", my_unit_context(request))
-
-
-@require_GET
-@role_required(*MEMBER_ROLES)
-def my_unit_panel(request):
-    return render(request, "dispatch/_my_call.html", my_unit_context(request))
-
-
-def _my_call(request, call_id: int) -> CrisisCall:
-    call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
-    if not selectors.is_on_call(request.user, call):
-        raise Http404
-    return call
-
-
-def _after_my_action(request, error: ApplicationError | None = None, success: str = "", outcome_form=None):
-    if error is not None and outcome_form is None:
-        messages.error(request, error.detail)
-    elif success:
-        messages.success(request, success)
-    context = my_unit_context(request)
-    if outcome_form is not None:
-        context["outcome_form"] = outcome_form
-    if request.htmx:
-        return render(request, "dispatch/_my_call.html", context)
-    if outcome_form is not None:
-        return render(request, "dispatch/my_unit.html", context, status=400)
-    return redirect("my-unit")
-
-
-@require_POST
-@role_required(*MEMBER_ROLES)
-def my_call_move(request, call_id: int):
-    call = _my_call(request, call_id)
-
-    def do(data):
-        services.call_transition(call=call, to_status=data["status"], actor=request.user, source=WEB)
-        return ""
-
-    return _posted(CallMoveForm(request.POST), invalid="Choose a valid status.", do=do,
-                   after=partial(_after_my_action, request))  # fmt: skip
-
-
-@require_POST
-@role_required(Role.CLINICIAN)
-def my_call_outcome(request, call_id: int):
-    call = _my_call(request, call_id)
-    form = OutcomeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.call_record_outcome(call=call, actor=request.user, source=WEB, **form.cleaned_data)
-        except ApplicationError as refusal:
-            form.add_application_error(refusal)
-        else:
-            messages.success(request, f"Outcome recorded; call {call.pk} is closed.")
-            return _after_my_action(request)
-    return _after_my_action(request, outcome_form=form)
-
-
-@require_POST
-@role_required(*MEMBER_ROLES)
-def my_unit_status(request):
-    unit = selectors.member_unit(request.user, timezone.now())
-    if unit is None:
-        raise Http404
-
-    def do(data):
-        unit_services.unit_set_status(unit=unit, actor=request.user, **data)
-        return ""
-
-    return _posted(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
-                   after=partial(_after_my_action, request))  # fmt: skip

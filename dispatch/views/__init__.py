@@ -1,0 +1,24 @@
+"""The dispatcher's board (``board``) and the unit's phone page (``phone``).
+
+Views parse, authorise by role and render; ``dispatch.services`` decides. Each page works as
+plain HTML forms; htmx makes it live (polling panels, actions without a reload).
+"""
+
+from coresponder.roles import Role
+from dispatch.models import CallEvent, CrisisCall
+
+WEB = CallEvent.Source.WEB
+BOARD_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
+MEMBER_ROLES = (Role.CLINICIAN, Role.OFFICER)
+# Words on the buttons for each move a dispatcher or member can make.
+MOVE_LABELS = {
+    CrisisCall.Status.RECEIVED: "Release",
+    CrisisCall.Status.HELD: "Hold",
+    CrisisCall.Status.QUEUED: "Back to queue",
+    CrisisCall.Status.EN_ROUTE: "En route",
+    CrisisCall.Status.ON_SCENE: "On scene",
+    CrisisCall.Status.TRANSPORTING: "Transporting",
+    CrisisCall.Status.CLEARED: "Clear",
+    CrisisCall.Status.CANCELLED: "Cancel",
+    CrisisCall.Status.RETURNED_TO_911: "Return to 911",
+}
