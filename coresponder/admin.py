@@ -1,7 +1,7 @@
 """The Django admin, open to supervisors (and superusers).
 
-The roster and the calls change only through their services (units/services.py,
-dispatch/services.py): they hold the rules the database cannot, and they write the audit log. The
+The roster and the calls change only through their services (units/services/,
+dispatch/services/): they hold the rules the database cannot, and they write the audit log. The
 admin therefore only shows those records. What it still changes is logins and their roles (groups),
 and every such change is written to the audit log here.
 """

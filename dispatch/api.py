@@ -53,7 +53,7 @@ class OutcomeSerializer(StrictModelSerializer):
         request = self.context.get("request")
         if request is None or not selectors.can_read_narrative(request.user, outcome.call):
             data.pop("narrative")
-        elif "shown_narratives" in self.context:
+        else:  # every view that shows a narrative must audit it: a missing list is an error
             self.context["shown_narratives"].append(outcome)
         return data
 

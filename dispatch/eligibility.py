@@ -36,10 +36,10 @@ def why_not(unit: Unit, now: datetime, *, by_hand: bool = False) -> NotEligible 
         return NotEligible(short, f"{unit.call_sign} is out of service, not available.")
     if unit.status in Unit.BUSY_STATUSES:
         return NotEligible(f"busy: {status}", f"{unit.call_sign} is {status}, not available.")
-    if not unit.on_shift_at(now):
-        return NotEligible("off shift", f"{unit.call_sign} is not on shift now.")
     if unit.status != Unit.Status.AVAILABLE:
         return NotEligible(status, f"{unit.call_sign} is {status}, not available.")
+    if not unit.on_shift_at(now):
+        return NotEligible("off shift", f"{unit.call_sign} is not on shift now.")
     if not (unit.clinician.active and unit.officer.active):
         return NotEligible("a member is inactive", f"{unit.call_sign} has a member who is not active.")
     if unit.uniformed and not by_hand:

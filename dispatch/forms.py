@@ -30,7 +30,7 @@ class AssignForm(ApplicationErrorMixin, forms.Form):
 
 
 class UnitStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(status, Unit.Status(status).label) for status in Unit.SET_BY_PEOPLE])
+    status = forms.ChoiceField(choices=[(status, Unit.Status(status).label) for status in Unit.ON_DUTY_IDLE_STATUSES])
     reason = forms.CharField(max_length=200, required=False)
 
 

@@ -33,6 +33,8 @@ class CrisisCall(models.Model):
     WITH_UNIT_STATUSES = (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING)
     # Waiting for a unit (held: for a dispatcher's review first).
     WAITING_STATUSES = (Status.RECEIVED, Status.HELD, Status.QUEUED)
+    # Waiting for the automatic dispatcher, which sends units to calls in these statuses only.
+    AUTO_DISPATCH_STATUSES = (Status.RECEIVED, Status.QUEUED)
     # Nothing more happens to the call.
     TERMINAL_STATUSES = (Status.CLOSED, Status.CANCELLED, Status.RETURNED_TO_911)
     # On the board: waiting, with a unit, or cleared and waiting for its outcome.

@@ -147,7 +147,7 @@ def is_on_call(user, call: CrisisCall) -> bool:
 # Waiting calls first (held and queued are what a dispatcher must act on), then by urgency and age.
 BOARD_ORDER = Case(
     When(status=CrisisCall.Status.HELD, then=Value(0)),
-    When(status__in=(CrisisCall.Status.RECEIVED, CrisisCall.Status.QUEUED), then=Value(1)),
+    When(status__in=CrisisCall.AUTO_DISPATCH_STATUSES, then=Value(1)),
     default=Value(2),
 )
 

@@ -15,12 +15,18 @@ PAUSE_LOCK = int(os.environ["FAULT_PAUSE_LOCK"])
 def pause_after_dispatch_event(execute, sql, params, many, context):
     """After the status event of a dispatch (the last row an assignment writes), wait for the lock."""
     result = execute(sql, params, many, context)
-    if sql.startswith('INSERT INTO "dispatch_callevent"') and params and "dispatched" in params:
+    if sql.startswith('INSERT INTO "dispatch_callevent"') and _to_status(sql, params) == "dispatched":
         # A cursor of its own: the event's INSERT ... RETURNING is still to be read from this one.
         with context["connection"].cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [PAUSE_LOCK])
             cursor.execute("SELECT pg_advisory_unlock(%s)", [PAUSE_LOCK])
     return result
+
+
+def _to_status(sql: str, params) -> str | None:
+    """The ``to_status`` an event INSERT writes, found by its column's place in the statement."""
+    columns = [name.strip(' "') for name in sql[sql.index("(") + 1 : sql.index(")")].split(",")]
+    return params[columns.index("to_status")] if "to_status" in columns and params else None
 
 
 def wrap(sender, connection, **kwargs):

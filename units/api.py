@@ -263,7 +263,7 @@ class LocationSerializer(StrictSerializer):
 
 
 class UnitStatusSerializer(StrictSerializer):
-    status = serializers.ChoiceField(choices=Unit.SET_BY_PEOPLE)
+    status = serializers.ChoiceField(choices=Unit.ON_DUTY_IDLE_STATUSES)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 

@@ -129,10 +129,11 @@ class Unit(models.Model):
     # The status sets, defined here once. A unit on a call mirrors the call's status
     # (dispatch.models.CrisisCall.WITH_UNIT_STATUSES has the same names).
     BUSY_STATUSES = (Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SCENE, Status.TRANSPORTING)
-    # Set by the unit's members or a dispatcher (units.services.unit_set_status); they end with the shift.
-    SET_BY_PEOPLE = (Status.AVAILABLE, Status.OUT_OF_SERVICE)
-    # Set by the shift's clock alone: on duty inside the shift's window, off duty outside it.
-    SET_BY_CLOCK = (Status.OFF_DUTY, Status.AVAILABLE)
+    # On duty and not on a call: what the unit's members or a dispatcher set
+    # (units.services.unit_set_status), and what the shift's end turns off duty (the clock).
+    ON_DUTY_IDLE_STATUSES = (Status.AVAILABLE, Status.OUT_OF_SERVICE)
+    # What the shift's window alone decides: available inside it, off duty outside it.
+    CLOCK_STATUSES = (Status.OFF_DUTY, Status.AVAILABLE)
 
     call_sign = models.CharField(max_length=16)
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="units")

@@ -8,13 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Max, Q, QuerySet
 
 from coresponder.localtime import local, week_bounds
+from dispatch.models import CrisisCall
 from units.models import Shift, ShiftTemplate, Unit
 
 
 def units_with_current_call(queryset: QuerySet[Unit]) -> QuerySet[Unit]:
-    """Units annotated with ``current_call_id``: the call they are on, if any. A unit's busy
-    status mirrors its call's, so the call is the one in a busy status."""
-    return queryset.annotate(current_call_id=Max("calls__pk", filter=Q(calls__status__in=Unit.BUSY_STATUSES)))
+    """Units annotated with ``current_call_id``: the call they are on, if any (at most one: a
+    database constraint)."""
+    return queryset.annotate(
+        current_call_id=Max("calls__pk", filter=Q(calls__status__in=CrisisCall.WITH_UNIT_STATUSES))
+    )
 
 
 def shifts_in_week(week_start: date) -> QuerySet[Shift]:

@@ -52,8 +52,9 @@ def call_assign(
 ) -> CrisisCall:
     """A dispatcher sends ``unit`` to ``call``, or moves the call to it from another unit.
 
-    The dispatcher may send any available unit on shift, uniformed or not (that is the point of
-    holding a call for review). A reassignment frees the old unit and needs a reason.
+    The dispatcher may send any unit ``eligibility.why_not`` allows by hand: available, on shift,
+    both members active, uniformed or not (that is the point of holding a call for review). A
+    reassignment frees the old unit and needs a reason.
     """
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -132,7 +133,7 @@ def _auto_assign_once(call_id: int, now: datetime) -> CrisisCall | None:
                 others_waiting=Exists(queued_calls().exclude(pk=OuterRef("pk"))),
                 has_alerts=Exists(CallAlert.objects.filter(call=OuterRef("pk"), cleared_at__isnull=True)),
             )
-            .filter(pk=call_id, status__in=(S.RECEIVED, S.QUEUED))
+            .filter(pk=call_id, status__in=CrisisCall.AUTO_DISPATCH_STATUSES)
             .first()
         )
         if call is None:

@@ -2,7 +2,7 @@
 
 ``call_transition`` is the way a person moves a call; every other service that moves one
 (intake, assignment, outcome) calls ``move``, the locked core: the unit follows the call (through
-units.services, the only writer of unit rows), the milestone is stamped, alerts that no longer
+units.services: only the units app writes unit rows), the milestone is stamped, alerts that no longer
 apply are cleared, and the status event and the audit entries are written together.
 """
 
@@ -165,7 +165,7 @@ def reassign(call: CrisisCall, new_unit: Unit, *, actor, source, reason, eta_sec
 
 
 # The functions that move a call's unit return the audit entry for the unit's move, unwritten:
-# ``_record_event`` writes it with the call's own entry, in one INSERT.
+# ``record_event`` writes it with the call's own entry, in one INSERT.
 
 
 def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now):

@@ -15,6 +15,7 @@ from coresponder.errors import ApplicationError
 from coresponder.roles import Role, has_role
 from coresponder.web import posted_form, role_required
 from dispatch import selectors, services, transitions
+from dispatch.eligibility import why_not
 from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, UnitStatusForm
 from dispatch.models import CrisisCall
 from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB
@@ -72,7 +73,8 @@ def board_context(request) -> dict:
         "waiting": sum(1 for r in rows if r["call"].status in CrisisCall.WAITING_STATUSES),
         "active": sum(1 for r in rows if r["call"].status not in CrisisCall.WAITING_STATUSES),
         "units": units,
-        "available": sum(1 for u in units if u.status == Unit.Status.AVAILABLE and not u.uniformed),
+        # Units the automatic dispatcher could send now.
+        "available": sum(1 for u in units if why_not(u, now) is None),
         "can_act": can_act,
         "now": now,
     }

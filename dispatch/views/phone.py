@@ -19,6 +19,7 @@ from dispatch.models import CrisisCall
 from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB
 from units import services as unit_services
 from units.membership import is_clinician
+from units.models import Unit
 
 
 def my_unit_context(request) -> dict:
@@ -37,6 +38,10 @@ def my_unit_context(request) -> dict:
         "call": call,
         "moves": moves,
         "is_clinician": clinician,
+        "cleared": call is not None and call.status == CrisisCall.Status.CLEARED,
+        # The buttons a unit with no call shows: log on (or back in service), or out of service.
+        "can_log_on": unit is not None and unit.status in (Unit.Status.OFF_DUTY, Unit.Status.OUT_OF_SERVICE),
+        "can_go_out_of_service": unit is not None and unit.status == Unit.Status.AVAILABLE,
         "outcome_form": OutcomeForm()
         if call is not None and call.status == CrisisCall.Status.CLEARED and clinician
         else None,

@@ -4,7 +4,8 @@
 - ``people``: clinicians and officers, and their logins;
 - ``shifts``: shifts, and a week laid out from templates or copied from last week;
 - ``units``: pairings;
-- ``status``: a unit's status and location -- the only writer of a unit's status;
+- ``status``: a unit's status and location, as its people set them and as the dispatcher moves it
+  with its call (dispatch never writes a unit row itself);
 - ``clock``: units on and off duty at their shift's edges.
 
 The API, the web pages and the Celery tasks all call these functions; none holds a rule.

@@ -33,7 +33,7 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
             came_on.append(pk)
             moves.append(unit_status_entry(pk, Unit.Status.OFF_DUTY, Unit.Status.AVAILABLE, note="shift started"))
     ending = list(
-        Unit.objects.filter(status__in=Unit.SET_BY_PEOPLE, shift_ends_at__lte=now).values_list("pk", "status")
+        Unit.objects.filter(status__in=Unit.ON_DUTY_IDLE_STATUSES, shift_ends_at__lte=now).values_list("pk", "status")
     )
     went_off = []
     for pk, from_status in ending:

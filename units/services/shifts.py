@@ -92,10 +92,10 @@ def shift_update(
     moves = []
     for unit in units:
         unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
-        moved = follow_shift_window(unit, now, actor=actor, note="shift moved")
+        status_entry = follow_shift_window(unit, now, actor=actor, note="shift moved")
         record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
         save_unit(unit)
-        moves += [moved] if moved else []
+        moves += [status_entry] if status_entry else []
     audit.record_all(moves)
     return shift
 

@@ -31,7 +31,7 @@ def follow_shift_window(unit: Unit, now: datetime, *, actor, note: str):
     people set its status (on a call, out of service). The caller saves the unit and writes the
     audit entry returned for a change of status (None when the status stays)."""
     from_status = unit.status
-    if unit.status in Unit.SET_BY_CLOCK:
+    if unit.status in Unit.CLOCK_STATUSES:
         unit.status = status_for_clock(unit.shift_starts_at, unit.shift_ends_at, now)
     return (
         unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note=note)
@@ -63,7 +63,7 @@ def unit_set_status(*, unit: Unit, status: str, reason: str = "", actor=None, no
     now = now or timezone.now()
     unit = lock_unit(unit.pk)
     reason = (reason or "").strip()
-    if status not in Unit.SET_BY_PEOPLE:
+    if status not in Unit.ON_DUTY_IDLE_STATUSES:
         raise ApplicationError(
             "A unit can only be set available or out of service here; calls move it otherwise.",
             fields={"status": ["Must be available or out_of_service."]},

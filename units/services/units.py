@@ -105,11 +105,11 @@ def unit_update(
     unit.shift_starts_at, unit.shift_ends_at = new_shift.starts_at, new_shift.ends_at
     if uniformed is not None:
         unit.uniformed = uniformed
-    moved = follow_shift_window(unit, timezone.now(), actor=actor, note="shift changed")
+    status_entry = follow_shift_window(unit, timezone.now(), actor=actor, note="shift changed")
     save_unit(unit)
     changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
     entry = audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)
-    audit.record_all([entry, moved] if moved else [entry])
+    audit.record_all([entry, status_entry] if status_entry else [entry])
     return unit
 
 
