@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     CLINICIAN = "clinician", "Clinician"
     OFFICER = "officer", "Officer"
     INTAKE = "intake", "911 CAD (intake)"
+    COUNSELOR = "counselor", "Crisis-line counselor"
 
 
 def user_roles(user) -> frozenset[str]:

@@ -337,6 +337,13 @@ LOGGING = {
 }
 
 # --- The dispatcher ------------------------------------------------------------------------
+# Where a new call goes: "dispatch" (straight to the automatic dispatcher, the default) or
+# "triage" (the crisis line first: a counselor resolves it by phone, sends a unit, or returns it).
+DISPATCH_INTAKE_MODE = os.environ.get("DISPATCH_INTAKE_MODE", "dispatch").strip().lower()
+if DISPATCH_INTAKE_MODE not in ("dispatch", "triage"):
+    raise ImproperlyConfigured(f"DISPATCH_INTAKE_MODE must be dispatch or triage, not {DISPATCH_INTAKE_MODE!r}.")
+# A call waiting in triage longer than this raises an alert.
+DISPATCH_TRIAGE_ALERT_AFTER = timedelta(seconds=env_float("DISPATCH_TRIAGE_ALERT_SECONDS", 300))
 DISPATCH_ETA_ESTIMATOR = os.environ.get("DISPATCH_ETA_ESTIMATOR", "dispatch.eta.StraightLineEstimator")
 DISPATCH_CIRCUITY_FACTOR = env_float("DISPATCH_CIRCUITY_FACTOR", 1.4)
 DISPATCH_URBAN_SPEED_KMH = env_float("DISPATCH_URBAN_SPEED_KMH", 40)

@@ -1,4 +1,5 @@
-"""The calls API: intake, reads, status changes, assignment and outcomes (SPEC §4).
+"""The calls API: intake and updates from 911, corrections, reads, status changes, assignment,
+notes, triage decisions, safety alerts and outcomes (SPEC §4).
 
 Views parse and authorise by role; ``dispatch.services`` decides, including who may move a
 call. Serializers only validate shapes and choose what each reader may see.
@@ -6,143 +7,30 @@ call. Serializers only validate shapes and choose what each reader may see.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import django_filters
-from django.db.models import Q
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from coresponder.roles import Role, RolesOfOperation, allow, has_role
-from coresponder.strict import StrictModelSerializer, StrictSerializer
 from dispatch import selectors, services
-from dispatch.models import CallAlert, CallEvent, CrisisCall, Outcome
+from dispatch.models import CallEvent, CrisisCall, Outcome
+from dispatch.serializers import (
+    AssignSerializer,
+    CallChangeSerializer,
+    CallFilter,
+    CallIntakeSerializer,
+    CallSerializer,
+    EventSerializer,
+    NoteSerializer,
+    OutcomeSerializer,
+    ResolveSerializer,
+    TransitionSerializer,
+)
 from units.api import ID_PATTERN
-from units.models import Unit
 
-READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR)
+READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR, Role.COUNSELOR)
 MEMBERS = (Role.CLINICIAN, Role.OFFICER)
-
-
-class AlertSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = CallAlert
-        fields = ["kind", "raised_at"]
-
-
-class OutcomeSerializer(StrictModelSerializer):
-    class Meta:
-        model = Outcome
-        fields = [
-            "disposition",
-            "referral",
-            "arrest_made",
-            "force_used",
-            "follow_up_needed",
-            "narrative",
-            "recorded_at",
-        ]
-        read_only_fields = ["recorded_at"]
-
-    def to_representation(self, outcome):
-        """The narrative only for its readers (the view audits each one shown: see ``shown_narratives``)."""
-        data = super().to_representation(outcome)
-        request = self.context.get("request")
-        if request is None or not selectors.can_read_narrative(request.user, outcome.call):
-            data.pop("narrative")
-        else:  # every view that shows a narrative must audit it: a missing list is an error
-            self.context["shown_narratives"].append(outcome)
-        return data
-
-
-class CallSerializer(serializers.ModelSerializer):
-    alerts = serializers.SerializerMethodField()
-    outcome = serializers.SerializerMethodField()
-
-    class Meta:
-        model = CrisisCall
-        fields = [
-            "id", "external_id", "status", "priority", "nature", "lat", "lon", "address",
-            "weapons", "violence", "medical_emergency", "language", "caller_name", "callback_number", "notes",
-            "received_at", "unit", "status_changed_at",
-            "dispatched_at", "en_route_at", "on_scene_at", "cleared_at", "closed_at",
-            "alerts", "outcome",
-        ]  # fmt: skip
-        read_only_fields = fields
-
-    def get_alerts(self, call) -> list[dict]:
-        active = [alert for alert in call.alerts.all() if alert.cleared_at is None]
-        return AlertSerializer(active, many=True).data
-
-    def get_outcome(self, call) -> dict | None:
-        outcome = getattr(call, "outcome", None)
-        return OutcomeSerializer(outcome, context=self.context).data if outcome else None
-
-
-class CallIntakeSerializer(StrictModelSerializer):
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lon = serializers.FloatField(min_value=-180, max_value=180)
-    external_id = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
-    language = serializers.RegexField(r"^[a-z]{2}$", required=False, allow_blank=True, max_length=2)
-
-    def validate_received_at(self, value):
-        now = timezone.now()
-        if value > now + timedelta(minutes=2):
-            raise serializers.ValidationError("Must not be in the future; check the sender's clock.")
-        if value < now - timedelta(days=1):
-            raise serializers.ValidationError("Must be within the last 24 hours.")
-        return value
-
-    class Meta:
-        model = CrisisCall
-        fields = [
-            "external_id", "received_at", "lat", "lon", "address", "nature", "priority",
-            "weapons", "violence", "medical_emergency", "language", "caller_name", "callback_number", "notes",
-        ]  # fmt: skip
-        # Repeats are answered by the service with the stored call, not refused.
-        validators = []
-        extra_kwargs = {"received_at": {"required": False}}
-
-
-class TransitionSerializer(StrictSerializer):
-    status = serializers.ChoiceField(choices=CrisisCall.Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
-
-
-class AssignSerializer(StrictSerializer):
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-
-class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Who made the change; null when the system did.",
-    )
-
-    class Meta:
-        model = CallEvent
-        fields = ["id", "from_status", "to_status", "at", "actor", "source", "unit", "note"]
-
-
-class CallFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=CrisisCall.Status.choices)
-    active = django_filters.BooleanFilter(method="filter_active", label="Calls not yet closed, cancelled or returned")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-
-    class Meta:
-        model = CrisisCall
-        fields = ["priority", "unit", "nature", "external_id"]
-
-    def filter_active(self, queryset, name, value):
-        terminal = Q(status__in=CrisisCall.TERMINAL_STATUSES)
-        return queryset.exclude(terminal) if value else queryset.filter(terminal)
 
 
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -153,6 +41,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     allowed_roles = (*READERS, *MEMBERS)
     filterset_class = CallFilter
     lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator, with no user
@@ -199,9 +88,20 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         )
         return CallSerializer(fresh, context=self.get_serializer_context()).data
 
+    @extend_schema(request=CallChangeSerializer, responses={200: CallSerializer})
+    @allow(Role.DISPATCHER)
+    def partial_update(self, request, pk=None):
+        """Correct a call, under the rules of an update from 911: a raised safety flag holds a
+        waiting call or alerts its unit; a call that has ended refuses changes (409)."""
+        call = self.get_object()
+        change = CallChangeSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        services.call_update(call=call, actor=request.user, source=CallEvent.Source.API, **change.validated_data)
+        return Response(self._show(call))
+
     @extend_schema(request=TransitionSerializer, responses={200: CallSerializer})
     @action(detail=True, methods=["post"])
-    @allow(Role.DISPATCHER, *MEMBERS)
+    @allow(Role.DISPATCHER, Role.COUNSELOR, *MEMBERS)
     def transition(self, request, pk=None):
         """Move the call to another status (409 if the state machine refuses)."""
         call = self.get_object()
@@ -241,3 +141,46 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         """The call's status history, oldest first."""
         call = self.get_object()
         return Response(EventSerializer(call.events.select_related("actor"), many=True).data)
+
+    @extend_schema(responses={200: NoteSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def notes(self, request, pk=None):
+        """The call's notes, newest first; clinical notes only for the call's clinician and supervisors."""
+        call = self.get_object()
+        return Response(NoteSerializer(selectors.call_notes_for(request.user, call), many=True).data)
+
+    @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
+    @notes.mapping.post
+    @allow(Role.INTAKE, Role.DISPATCHER, Role.COUNSELOR, *MEMBERS)
+    def add_note(self, request, pk=None):
+        """Add a note; `clinical` only by the call's clinician."""
+        call = self.get_object()
+        entry = NoteSerializer(data=request.data)
+        entry.is_valid(raise_exception=True)
+        note = services.call_add_note(
+            call=call, actor=request.user, source=CallEvent.Source.API, **entry.validated_data
+        )
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ResolveSerializer, responses={200: CallSerializer})
+    @action(detail=True, methods=["post"])
+    @allow(Role.COUNSELOR)
+    def resolve(self, request, pk=None):
+        """Triage: the crisis line resolved the call by phone; this closes it."""
+        call = self.get_object()
+        decision = ResolveSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        services.call_resolve_by_phone(
+            call=call, actor=request.user, source=CallEvent.Source.API,
+            disposition=decision.validated_data["phone_disposition"], note=decision.validated_data.get("note", ""),
+        )  # fmt: skip
+        return Response(self._show(call))
+
+    @extend_schema(request=None, responses={200: CallSerializer})
+    @action(detail=True, methods=["post"])
+    @allow(Role.DISPATCHER, *MEMBERS)
+    def acknowledge(self, request, pk=None):
+        """The call's safety alerts have been read: they stop showing red (who and when are kept)."""
+        call = self.get_object()
+        services.call_acknowledge_alerts(call=call, actor=request.user)
+        return Response(self._show(call))

@@ -13,9 +13,10 @@ class NewCallForm(ApplicationErrorMixin, forms.ModelForm):
 
     class Meta:
         model = CrisisCall
-        fields = ["address", "lat", "lon", "nature", "priority", "weapons", "violence", "medical_emergency",
+        fields = ["address", "lat", "lon", "nature", "priority", *CrisisCall.SAFETY_FLAGS,
                   "language", "caller_name", "callback_number", "notes"]  # fmt: skip
-        labels = {"weapons": "Weapons involved", "violence": "Violence", "medical_emergency": "Medical emergency"}
+        labels = {"weapons": "Weapons involved", "violence": "Violence or a threat to others",
+                  "medical_emergency": "Medical emergency", "self_harm_in_progress": "Actively harming self"}  # fmt: skip
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 

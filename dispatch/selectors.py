@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from coresponder.roles import Role, has_role
 from dispatch import eta
 from dispatch.eligibility import eligible_units, why_not
-from dispatch.models import Assignment, CrisisCall
+from dispatch.models import Assignment, CallNote, CrisisCall
 from units.membership import is_clinician, is_member, member_filter
 from units.models import Unit
 
@@ -231,6 +231,13 @@ def unit_recent_calls(unit: Unit, limit: int = 10) -> QuerySet[CrisisCall]:
     return CrisisCall.objects.filter(unit=unit).select_related("outcome").order_by("-received_at")[:limit]
 
 
-def can_read_narrative(user, call: CrisisCall) -> bool:
-    """The outcome's narrative is clinical data: the unit's clinician and supervisors only."""
+def can_read_clinical(user, call: CrisisCall) -> bool:
+    """Clinical data of a call (the outcome's narrative, clinical notes): its clinician and
+    supervisors only."""
     return has_role(user, Role.SUPERVISOR) or is_clinician(user, call.unit)
+
+
+def call_notes_for(user, call: CrisisCall) -> QuerySet[CallNote]:
+    """The notes of ``call`` that ``user`` may read, newest first."""
+    notes = call.call_notes.filter(erased_at__isnull=True)
+    return notes if can_read_clinical(user, call) else notes.filter(clinical=False)

@@ -1,9 +1,12 @@
 """The call's state machine: every allowed move and who may make it. Nothing else is allowed.
 
+    triage   ──► received (send a unit) | held (the same, for a flagged call) | closed (resolved
+                 by phone) | returned_to_911 | cancelled                (triage mode only)
     received ──► dispatched | queued | held            (automatic dispatcher)
     held     ──► received (released) | dispatched (manual) | returned_to_911 | cancelled
-    queued   ──► dispatched | cancelled | returned_to_911
-    dispatched ► en_route | queued (unit declined/reassigned) | cancelled
+    queued   ──► dispatched | held (a flag raised by an update) | cancelled | returned_to_911
+    dispatched ► en_route | queued (unit declined/reassigned) | held (the same, for a flagged call
+                 never released) | cancelled
     en_route ──► on_scene | cancelled
     on_scene ──► transporting | cleared
     transporting ► cleared
@@ -21,7 +24,11 @@ Who moves a call:
 - DISPATCHER: any allowed move; hold, cancel and return to 911 are theirs alone;
 - MEMBER: the assigned unit's clinician or officer, through en route, on scene, transporting
   and cleared;
-- OUTCOME: closing, which only recording the outcome does.
+- COUNSELOR: the crisis line's counselor, deciding a call in triage (with the dispatcher);
+- OUTCOME: closing a cleared call, which only recording the outcome does.
+
+Where a call goes to wait for the automatic dispatcher (received, queued), the safety hold may
+send it to held instead (dispatch/safety.py): those moves are in the table too.
 """
 
 from enum import StrEnum
@@ -35,12 +42,20 @@ class Mover(StrEnum):
     SYSTEM = "system"
     DISPATCHER = "dispatcher"
     MEMBER = "member"
+    COUNSELOR = "counselor"
     OUTCOME = "outcome"
 
 
-SYSTEM, DISPATCHER, MEMBER, OUTCOME = Mover.SYSTEM, Mover.DISPATCHER, Mover.MEMBER, Mover.OUTCOME
+SYSTEM, DISPATCHER, MEMBER, COUNSELOR, OUTCOME = (
+    Mover.SYSTEM, Mover.DISPATCHER, Mover.MEMBER, Mover.COUNSELOR, Mover.OUTCOME
+)  # fmt: skip
 
 MOVES: dict[tuple[str, str], frozenset[Mover]] = {
+    (S.TRIAGE, S.RECEIVED): frozenset({COUNSELOR, DISPATCHER}),
+    (S.TRIAGE, S.HELD): frozenset({COUNSELOR, DISPATCHER}),
+    (S.TRIAGE, S.CLOSED): frozenset({COUNSELOR}),
+    (S.TRIAGE, S.RETURNED_TO_911): frozenset({COUNSELOR, DISPATCHER}),
+    (S.TRIAGE, S.CANCELLED): frozenset({COUNSELOR, DISPATCHER}),
     (S.RECEIVED, S.DISPATCHED): frozenset({SYSTEM, DISPATCHER}),
     (S.RECEIVED, S.QUEUED): frozenset({SYSTEM, DISPATCHER}),
     (S.RECEIVED, S.HELD): frozenset({SYSTEM, DISPATCHER}),
@@ -49,10 +64,12 @@ MOVES: dict[tuple[str, str], frozenset[Mover]] = {
     (S.HELD, S.RETURNED_TO_911): frozenset({DISPATCHER}),
     (S.HELD, S.CANCELLED): frozenset({DISPATCHER}),
     (S.QUEUED, S.DISPATCHED): frozenset({SYSTEM, DISPATCHER}),
+    (S.QUEUED, S.HELD): frozenset({SYSTEM, DISPATCHER}),
     (S.QUEUED, S.CANCELLED): frozenset({DISPATCHER}),
     (S.QUEUED, S.RETURNED_TO_911): frozenset({DISPATCHER}),
     (S.DISPATCHED, S.EN_ROUTE): frozenset({DISPATCHER, MEMBER}),
     (S.DISPATCHED, S.QUEUED): frozenset({SYSTEM, DISPATCHER}),
+    (S.DISPATCHED, S.HELD): frozenset({SYSTEM, DISPATCHER}),
     (S.DISPATCHED, S.CANCELLED): frozenset({DISPATCHER}),
     (S.EN_ROUTE, S.ON_SCENE): frozenset({DISPATCHER, MEMBER}),
     (S.EN_ROUTE, S.CANCELLED): frozenset({DISPATCHER}),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from coresponder import audit, jobs
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.roles import Role, has_role
-from dispatch import selectors, transitions
+from dispatch import safety, selectors, transitions
 from dispatch.models import Assignment, CallAlert, CallEvent, CrisisCall
 from dispatch.transitions import Mover
 from units import services as roster
@@ -32,6 +32,8 @@ def mover_for(actor, call: CrisisCall) -> Mover | None:
         return Mover.SYSTEM
     if has_role(actor, Role.DISPATCHER):
         return Mover.DISPATCHER
+    if has_role(actor, Role.COUNSELOR) and call.status == S.TRIAGE:
+        return Mover.COUNSELOR
     if selectors.is_on_call(actor, call):
         return Mover.MEMBER
     return None
@@ -61,7 +63,9 @@ def call_transition(
         mover = mover_for(actor, call)
         if mover is None:
             raise ApplicationError(
-                "Only a dispatcher or the call's unit may move it.", code="permission_denied", status_code=403
+                "Only a dispatcher or the call's unit (in triage, a counselor) may move it.",
+                code="permission_denied",
+                status_code=403,
             )
         if call.status == to_status:
             return call
@@ -82,6 +86,8 @@ def check_move(call: CrisisCall, to_status: str, mover: Mover | None) -> None:
         )
     if transitions.may_move(Mover.OUTCOME, call.status, to_status):
         raise ConflictError("A cleared call is closed by recording its outcome.", code="outcome_required")
+    if call.status == S.TRIAGE and to_status == S.CLOSED:
+        raise ConflictError("Say how the call ended by phone: use resolve.", code="disposition_required")
     if mover is None or not transitions.may_move(mover, call.status, to_status):
         raise ApplicationError(
             f"Only a dispatcher may make this call {S(to_status).label.lower()}.",
@@ -102,10 +108,24 @@ def move(
     eta_seconds: float | None = None,
     now: datetime | None = None,
 ) -> None:
-    """The core of every status change, on a call locked by the caller: the unit follows, the
-    milestone is stamped, alerts that no longer apply are cleared, the event is written."""
+    """The core of every status change, on a call locked by the caller: the safety hold is asked,
+    the unit follows, the milestone is stamped, alerts that no longer apply are cleared, the
+    event is written."""
     now = now or timezone.now()
     from_status, from_unit_id = call.status, call.unit_id
+    if from_status == S.HELD and to_status == S.RECEIVED:  # the dispatcher lets a co-responder unit go
+        call.released_at, call.released_by = now, actor if actor is not None and actor.is_authenticated else None
+        note = note or "Released for automatic dispatch"
+    if to_status == S.DISPATCHED and mover == Mover.SYSTEM and not safety.may_send_automatically(call):
+        raise ConflictError(
+            f"Call {call.pk} is flagged ({safety.describe(call.safety_flags)}) and no dispatcher has released it: "
+            "it is never sent automatically.",
+            code="safety_hold",
+        )
+    if (waits := safety.where_it_waits(call, to_status)) != to_status:
+        flags = safety.describe(call.safety_flags)
+        note = "; ".join(filter(None, [note, f"Flagged ({flags}), not released: held for a dispatcher's review"]))
+        to_status = waits
     assert transitions.may_move(mover, from_status, to_status), (from_status, to_status, mover)
     event_unit_id = call.unit_id
 
@@ -118,14 +138,15 @@ def move(
         reason = {
             S.CLEARED: Assignment.EndReason.CLEARED,
             S.QUEUED: Assignment.EndReason.REQUEUED,
+            S.HELD: Assignment.EndReason.REQUEUED,
             S.CANCELLED: Assignment.EndReason.CANCELLED,
         }[to_status]
         unit_moves = [_release_unit(call, reason=reason, actor=actor, now=now)]
-        if to_status == S.QUEUED:  # given back: waiting again, for another unit
+        if to_status in CrisisCall.WAITING_STATUSES:  # given back: waiting again, for another unit
             call.unit = None
     else:
         unit_moves = []
-    if to_status == S.RECEIVED:  # released from hold: the dispatcher lets a co-responder unit go
+    if to_status == S.RECEIVED:  # released from hold, or sent on by the crisis line
         jobs.assign_soon(call.pk)
     if to_status == S.QUEUED:
         jobs.serve_queue_soon()
@@ -138,7 +159,8 @@ def move(
                   from_unit_id=from_unit_id, unit_moves=unit_moves)  # fmt: skip
 
 
-STATUS_FIELDS = ["status", "status_changed_at", "unit", *transitions.MILESTONES.values()]
+STATUS_FIELDS = ["status", "status_changed_at", "unit", "released_at", "released_by", "phone_disposition",
+                 *transitions.MILESTONES.values()]  # fmt: skip
 
 
 def save_status(call: CrisisCall, to_status: str, now: datetime) -> None:
@@ -213,8 +235,11 @@ def record_event(call, from_status, to_status, *, actor, source, note, at, unit_
 # Which statuses each alert belongs to: leaving them clears the alert at once.
 ALERT_STATUSES = {
     CallAlert.Kind.WAITING_TOO_LONG: CrisisCall.WAITING_STATUSES,
+    CallAlert.Kind.WAITING_IN_TRIAGE: frozenset({S.TRIAGE}),
     CallAlert.Kind.NOT_ACKNOWLEDGED: frozenset({S.DISPATCHED}),
     CallAlert.Kind.SAFETY_CHECK_DUE: frozenset({S.ON_SCENE}),
+    # Until acknowledged, while the call is open; a held call shows its flags anyway.
+    CallAlert.Kind.SAFETY_FLAG_RAISED: frozenset({*CrisisCall.WITH_UNIT_STATUSES, S.CLEARED}),
 }
 
 

@@ -1,8 +1,8 @@
 """The sweeper (Celery beat, SPEC §3.4): recover lost work and keep the board's alerts true.
 
 A call left in ``received`` too long (a lost message, a dead worker) is assigned again; the
-queue is served; calls waiting too long, dispatches not acknowledged and long scenes raise an
-alert, and alerts that no longer apply are cleared. Safe with two beats running: assignment
+queue is served; calls waiting too long (for a unit, or in triage), dispatches not acknowledged
+and long scenes raise an alert, and alerts that no longer apply are cleared. Safe with two beats running: assignment
 skips calls and units another worker holds, and alerts are unique per kind.
 """
 
@@ -37,6 +37,9 @@ def _alerts_due(now: datetime) -> set[tuple[int, str]]:
         waiting |= Q(priority=priority, received_at__lt=now - after)
     due = {
         CallAlert.Kind.WAITING_TOO_LONG: CrisisCall.objects.filter(waiting, status__in=CrisisCall.WAITING_STATUSES),
+        CallAlert.Kind.WAITING_IN_TRIAGE: CrisisCall.objects.filter(
+            status=S.TRIAGE, received_at__lt=now - settings.DISPATCH_TRIAGE_ALERT_AFTER
+        ),
         CallAlert.Kind.NOT_ACKNOWLEDGED: CrisisCall.objects.filter(
             status=S.DISPATCHED, status_changed_at__lt=now - settings.DISPATCH_ACK_ALERT_AFTER
         ),
@@ -59,7 +62,9 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
     report.served = queue_serve()
 
     due = _alerts_due(now)
-    active = set(CallAlert.objects.filter(cleared_at__isnull=True).values_list("call_id", "kind"))
+    # Only the timed alerts are the sweeper's; a safety alert waits for a person to acknowledge it.
+    timed = CallAlert.objects.filter(cleared_at__isnull=True, kind__in=CallAlert.TIMED_KINDS)
+    active = set(timed.values_list("call_id", "kind"))
     new = sorted(due - active)
     CallAlert.objects.bulk_create(
         [CallAlert(call_id=pk, kind=kind, raised_at=now) for pk, kind in new], ignore_conflicts=True

@@ -108,3 +108,29 @@ def test_concurrent_repeats_of_one_external_id_store_one_call():
     assert CrisisCall.objects.count() == 1
     assert sum(created for _, created in results) == 1
     assert {call.pk for call, _ in results} == {CrisisCall.objects.get().pk}
+
+
+def test_updates_raising_a_flag_and_assignments_of_the_same_calls_never_interleave(unit_at, users):
+    """911 raises a flag while the dispatcher assigns: each call ends either held (the update
+    came first) or dispatched with a safety alert (the assignment came first), never sent after."""
+    from dispatch.models import CallAlert
+    from dispatch.services import call_update
+
+    for km in (0.5, 1, 2, 3, 4, 5):
+        unit_at(km)
+    calls = [call_intake(lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=2)[0] for _ in range(12)]
+    jobs = []
+    for call in calls:
+        jobs.append(lambda pk=call.pk: call_auto_assign(call_id=pk))
+        jobs.append(lambda call=call: call_update(call=call, actor=users["intake"], source="api", weapons=True))
+    random.Random(7).shuffle(jobs)
+    run_in_threads(jobs)
+    for call in CrisisCall.objects.all():
+        assert call.weapons
+        flagged_at = CallEvent.objects.get(call=call, kind="updated").at
+        system_sent = Assignment.objects.filter(call=call, assigned_by__isnull=True)
+        assert all(a.started_at <= flagged_at for a in system_sent), f"call {call.pk} sent after its flag"
+        if call.status == S.DISPATCHED:
+            assert CallAlert.objects.filter(call=call, kind="safety_flag_raised", cleared_at__isnull=True).exists()
+        else:
+            assert call.status == S.HELD

@@ -1,18 +1,23 @@
-"""A hypothesis stateful test of calls and units: random intake, availability changes,
-assignment (and redelivery of it), manual moves, reassignment, cancellation, outcomes and
-sweeps, with the dispatcher's invariants checked after every step."""
+"""A hypothesis stateful test of calls and units: random intake (and 911's repeats of it), updates
+raising and lowering safety flags and moving calls, availability changes, assignment (and
+redelivery of it), manual moves (release, hold, back to queue), manual dispatch, reassignment,
+cancellation, outcomes and sweeps -- and, in triage mode, a counselor's decisions -- with the
+dispatcher's invariants checked after every step. The safety hold is one of them: no flagged call
+a dispatcher has not released is ever sent by the system, on any path."""
 
 import contextlib
 import itertools
 from collections import Counter
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from coresponder.errors import ApplicationError
+from dispatch import safety
 from dispatch.eligibility import eligible_units
 from dispatch.models import Assignment, CallEvent, CrisisCall
 from dispatch.selectors import declined_unit_ids
@@ -21,7 +26,9 @@ from dispatch.services import (
     call_auto_assign,
     call_intake,
     call_record_outcome,
+    call_resolve_by_phone,
     call_transition,
+    call_update,
     queue_serve,
     sweep,
 )
@@ -31,6 +38,7 @@ from units.models import Unit
 from units.services import unit_set_status
 
 S = CrisisCall.Status
+FLAGS = list(CrisisCall.SAFETY_FLAGS)
 
 
 class Dispatching(RuleBasedStateMachine):
@@ -40,6 +48,7 @@ class Dispatching(RuleBasedStateMachine):
         Unit.objects.all().delete()
         self.dispatcher = UserFactory(username="sm-dispatcher", role="dispatcher")
         self.supervisor = UserFactory(username="sm-supervisor", role="supervisor")
+        self.counselor = UserFactory(username="sm-counselor", role="counselor")
         shift = ShiftFactory()
         now = timezone.now()
         self.units = []
@@ -58,19 +67,38 @@ class Dispatching(RuleBasedStateMachine):
                 )
             )
         self.calls: list[int] = []
+        self.flagged_at_intake: set[int] = set()
+        self.assignments_seen: set[int] = set()
 
     def call_id(self, index: int):
         return self.calls[index % len(self.calls)] if self.calls else None
 
-    @rule(priority=st.integers(1, 3), km=st.floats(-5, 5), flagged=st.booleans(), repeat=st.booleans())
-    def intake(self, priority, km, flagged, repeat):
+    @rule(priority=st.integers(1, 3), km=st.floats(-5, 5), flag=st.sampled_from(["", *FLAGS]), repeat=st.booleans())
+    def intake(self, priority, km, flag, repeat):
+        """A new call, or 911 posting a known one again (an update, refused once the call ended)."""
         lat, lon = north_of(DOWNTOWN, km)
         external_id = f"sm-{len(self.calls) - (1 if repeat and self.calls else 0)}"
-        call, created = call_intake(
-            external_id=external_id, lat=lat, lon=lon, nature="other", priority=priority, weapons=flagged
-        )
+        flags = {flag: True} if flag else {}
+        try:
+            call, created = call_intake(external_id=external_id, lat=lat, lon=lon, nature="other", priority=priority,
+                                        **flags)  # fmt: skip
+        except ApplicationError:
+            assert repeat, "only a repeat of an ended call is refused"
+            return
         if created:
             self.calls.append(call.pk)
+            if flag:
+                self.flagged_at_intake.add(call.pk)
+
+    @rule(index=st.integers(0, 50), flag=st.sampled_from(FLAGS), raised=st.booleans(), km=st.none() | st.floats(-5, 5))
+    def update(self, index, flag, raised, km):
+        """911 or a dispatcher raises or lowers a safety flag, and perhaps moves the call."""
+        if (pk := self.call_id(index)) is None:
+            return
+        moved = dict(zip(("lat", "lon"), north_of(DOWNTOWN, km), strict=True)) if km is not None else {}
+        with contextlib.suppress(ApplicationError):
+            call_update(call=CrisisCall.objects.get(pk=pk), actor=self.dispatcher, source="api", **{flag: raised},
+                        **moved)  # fmt: skip
 
     @rule(index=st.integers(0, 50), times=st.integers(1, 3))
     def assign_automatically(self, index, times):
@@ -122,6 +150,16 @@ class Dispatching(RuleBasedStateMachine):
             call_record_outcome(call=CrisisCall.objects.get(pk=pk), actor=self.supervisor, disposition="referred")
 
     @invariant()
+    def no_flagged_call_is_sent_by_the_system_before_a_dispatcher_releases_it(self):
+        for call in CrisisCall.objects.filter(status__in=CrisisCall.AUTO_DISPATCH_STATUSES):
+            assert not safety.awaits_release(call), f"call {call.pk} waits for the automatic dispatcher unreleased"
+        new = Assignment.objects.exclude(pk__in=self.assignments_seen).select_related("call")
+        for assignment in new:
+            if assignment.assigned_by_id is None:  # sent by the system, in the step just taken
+                assert not safety.awaits_release(assignment.call), f"call {assignment.call_id} sent automatically"
+            self.assignments_seen.add(assignment.pk)
+
+    @invariant()
     def no_unit_on_two_calls_and_no_call_on_two_units(self):
         active = list(Assignment.objects.filter(ended_at__isnull=True).values_list("call_id", "unit_id"))
         assert max(Counter(u for _, u in active).values(), default=0) <= 1
@@ -145,13 +183,14 @@ class Dispatching(RuleBasedStateMachine):
                 assert Assignment.objects.filter(call=call, ended_at__isnull=True).exists()
             if call.status in (S.QUEUED, S.RECEIVED, S.HELD):
                 assert call.unit_id is None
-            events = list(CallEvent.objects.filter(call=call).values_list("from_status", "to_status"))
-            assert events[0] == ("", S.RECEIVED)
+            history = CallEvent.objects.filter(call=call, kind=CallEvent.Kind.STATUS)
+            events = list(history.values_list("from_status", "to_status"))
+            assert events[0] in (("", S.RECEIVED), ("", S.TRIAGE))
             for (_, previous_to), (following_from, _) in itertools.pairwise(events):
                 assert following_from == previous_to
             assert events[-1][1] == call.status
-            if call.weapons and call.status != S.RECEIVED:
-                assert ("received", "held") in events, "a flagged call is held before anything else"
+            if call.pk in self.flagged_at_intake and events[0] == ("", S.RECEIVED):
+                assert events[1] == (S.RECEIVED, S.HELD), "a call flagged at intake is held before anything else"
 
 
 @pytest.mark.django_db
@@ -162,5 +201,41 @@ def test_the_dispatchers_invariants_hold_under_random_operations():
         Dispatching,
         settings=settings(
             max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )
+
+
+class TriageDispatching(Dispatching):
+    """The same, with the crisis line first: calls wait in triage for a counselor's decision."""
+
+    def __init__(self):
+        super().__init__()
+        self._mode = override_settings(DISPATCH_INTAKE_MODE="triage")
+        self._mode.enable()
+
+    def teardown(self):
+        self._mode.disable()
+        super().teardown()
+
+    @rule(index=st.integers(0, 50), decision=st.sampled_from(["resolve", S.RECEIVED, S.RETURNED_TO_911]))
+    def counselor_decides(self, index, decision):
+        if (pk := self.call_id(index)) is None:
+            return
+        call = CrisisCall.objects.get(pk=pk)
+        with contextlib.suppress(ApplicationError):
+            if decision == "resolve":
+                call_resolve_by_phone(call=call, actor=self.counselor, disposition="resolved_by_phone")
+            else:
+                call_transition(call=call, to_status=decision, actor=self.counselor)
+
+
+@pytest.mark.django_db
+def test_the_invariants_hold_with_the_crisis_line_deciding_first():
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(
+        TriageDispatching,
+        settings=settings(
+            max_examples=30, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
         ),
     )
