@@ -1,4 +1,5 @@
-"""Retention: what identifies a caller, and the clinical narrative, are erased after their time."""
+"""Retention: what identifies a caller (details, notes), and clinical data (the narrative,
+clinical notes), are erased after their time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from coresponder import audit
-from dispatch.models import CrisisCall, Outcome
+from dispatch.models import CallNote, CrisisCall, Outcome
 
 
 def calls_erase_personal_data(*, now: datetime | None = None) -> tuple[int, int]:
@@ -36,4 +37,18 @@ def calls_erase_personal_data(*, now: datetime | None = None) -> tuple[int, int]
         audit.record("outcome.narrative_erased", object_type="call", object_id=str(call_id),
                      note=f"older than {settings.RETENTION_NARRATIVE_DAYS} days")  # fmt: skip
         erased_narratives += 1
+    _erase_notes(ended_before=details_before, clinical_before=narratives_before, now=now)
     return erased_calls, erased_narratives
+
+
+def _erase_notes(*, ended_before: datetime, clinical_before: datetime, now: datetime) -> int:
+    """A call's notes are personal data: erased with the caller's details once the call ended;
+    clinical notes, like the narrative, after RETENTION_NARRATIVE_DAYS. Returns how many."""
+    notes = CallNote.objects.filter(erased_at__isnull=True).filter(
+        Q(clinical=False, call__status__in=CrisisCall.TERMINAL_STATUSES, call__status_changed_at__lt=ended_before)
+        | Q(clinical=True, at__lt=clinical_before)
+    )
+    erased = notes.update(text="", erased_at=now)
+    if erased:
+        audit.record("call.notes_erased", object_type="callnote", note=f"{erased} note(s) past their retention")
+    return erased
