@@ -101,7 +101,7 @@ def _logged_out(sender, request, user, **kwargs):
 # that sent a request in HX-Trigger (its id): these are the ones that poll (templates
 # dispatch/_board_panels.html and _my_call.html). The board's map fetch says X-Polling
 # (static/js/board.js). Nothing else may use these ids.
-POLLING_ELEMENTS = frozenset({"board-panels", "my-call"})
+POLLING_ELEMENTS = frozenset({"board-panels", "my-call", "call-detail", "triage-panel"})
 
 
 def is_polling(request) -> bool:

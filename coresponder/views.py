@@ -12,6 +12,7 @@ LANDING_PAGES = [
     (Role.SUPERVISOR, "roster"),
     (Role.CLINICIAN, "my-unit"),
     (Role.OFFICER, "my-unit"),
+    (Role.COUNSELOR, "triage"),
 ]
 
 

@@ -20,6 +20,24 @@ class NewCallForm(ApplicationErrorMixin, forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 
+class NoteForm(forms.Form):
+    """A note on one call. Its text box keeps what is typed while the panel around it refreshes
+    (htmx's hx-preserve, by an id of its own per call), and is emptied once the note is added
+    (the view's ``note-added`` event, static/js/notes.js)."""
+
+    text = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "hx-preserve": "true"}),
+                           label="Add a note")  # fmt: skip
+    clinical = forms.BooleanField(required=False, label="Clinical (only you and supervisors read it)")
+
+    def __init__(self, *args, call_pk: int, **kwargs):
+        super().__init__(*args, auto_id=f"note-%s-{call_pk}", **kwargs)
+
+
+class ResolveForm(forms.Form):
+    phone_disposition = forms.ChoiceField(choices=CrisisCall.PhoneDisposition.choices, label="How it ended")
+    note = forms.CharField(max_length=500, required=False)
+
+
 class CallMoveForm(forms.Form):
     status = forms.ChoiceField(choices=CrisisCall.Status.choices)
     note = forms.CharField(max_length=500, required=False)

@@ -49,4 +49,4 @@ def raised_flags(call: CrisisCall, changes: dict) -> list[str]:
 
 def describe(flags: list[str]) -> str:
     """``weapons, self harm in progress``: flags in a dispatcher's words."""
-    return ", ".join(CrisisCall._meta.get_field(flag).verbose_name for flag in flags)
+    return ", ".join(str(CrisisCall._meta.get_field(flag).verbose_name) for flag in flags)

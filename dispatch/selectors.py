@@ -163,6 +163,15 @@ def board_calls() -> QuerySet[CrisisCall]:
     )
 
 
+def triage_calls() -> QuerySet[CrisisCall]:
+    """Calls waiting for the crisis line, longest waiting first (urgent ones before)."""
+    return (
+        CrisisCall.objects.filter(status=CrisisCall.Status.TRIAGE)
+        .prefetch_related("alerts")
+        .order_by("priority", "received_at", "pk")
+    )
+
+
 def board_units(now: datetime) -> QuerySet[Unit]:
     """Units on shift now, or on a call past their shift's end."""
     return (

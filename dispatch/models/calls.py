@@ -146,3 +146,8 @@ class CrisisCall(models.Model):
     def safety_flags(self) -> list[str]:
         """The safety screen's flags that are set on this call."""
         return [name for name in self.SAFETY_FLAGS if getattr(self, name)]
+
+    @property
+    def safety_flag_labels(self) -> list[str]:
+        """The flags set, in words: "weapons", "medical emergency", "actively harming self"."""
+        return [self._meta.get_field(name).verbose_name for name in self.safety_flags]

@@ -4,6 +4,8 @@ Views parse, authorise by role and render; ``dispatch.services`` decides. Each p
 plain HTML forms; htmx makes it live (polling panels, actions without a reload).
 """
 
+import json
+
 from coresponder.roles import Role
 from dispatch.models import CallEvent, CrisisCall
 
@@ -22,3 +24,9 @@ MOVE_LABELS = {
     CrisisCall.Status.CANCELLED: "Cancel",
     CrisisCall.Status.RETURNED_TO_911: "Return to 911",
 }
+
+
+def note_added(response, call: CrisisCall):
+    """Tell the page (static/js/notes.js) to empty the note box it kept while the panel refreshed."""
+    response["HX-Trigger"] = json.dumps({"note-added": {"field": f"note-text-{call.pk}"}})
+    return response

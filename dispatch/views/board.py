@@ -16,9 +16,9 @@ from coresponder.roles import Role, has_role
 from coresponder.web import posted_form, role_required
 from dispatch import selectors, services, transitions
 from dispatch.eligibility import why_not
-from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, UnitStatusForm
-from dispatch.models import CrisisCall
-from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB
+from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, NoteForm, UnitStatusForm
+from dispatch.models import CallAlert, CrisisCall
+from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB, note_added
 from units import services as unit_services
 from units.models import Unit
 
@@ -40,18 +40,28 @@ def timer_thresholds(call: CrisisCall) -> tuple[int | None, int | None]:
     return int(red.total_seconds() * settings.DISPATCH_BOARD_AMBER_SHARE), int(red.total_seconds())
 
 
+def move_label(call: CrisisCall, to_status: str) -> str:
+    if call.status == CrisisCall.Status.TRIAGE and to_status == CrisisCall.Status.RECEIVED:
+        return "Send a unit"
+    return MOVE_LABELS[to_status]
+
+
 def board_row(call: CrisisCall, *, can_act: bool) -> dict:
     amber, red = timer_thresholds(call)
     moves = transitions.next_statuses(call.status, transitions.DISPATCHER) if can_act else []
+    if call.status == CrisisCall.Status.TRIAGE:  # the safety hold decides where a flagged call waits
+        moves = [s for s in moves if s != CrisisCall.Status.HELD]
+    alerts = [a for a in call.alerts.all() if a.cleared_at is None]
     return {
         "call": call,
         # Waiting calls are timed from receipt, others from their last change.
         "since": call.received_at if call.status in CrisisCall.WAITING_STATUSES else call.status_changed_at,
         "amber": amber,
         "red": red,
-        "alerts": [a for a in call.alerts.all() if a.cleared_at is None],
+        "alerts": [a for a in alerts if a.kind != CallAlert.Kind.SAFETY_FLAG_RAISED],
+        "safety_alert": next((a for a in alerts if a.kind == CallAlert.Kind.SAFETY_FLAG_RAISED), None),
         "moves": [
-            {"status": s, "label": MOVE_LABELS[s], "confirm": s in CONFIRM}
+            {"status": s, "label": move_label(call, s), "confirm": s in CONFIRM}
             for s in moves
             if s in MOVE_LABELS and s != CrisisCall.Status.DISPATCHED
         ],
@@ -70,6 +80,8 @@ def board_context(request) -> dict:
         unit.location_stale = unit.location_at is None or now - unit.location_at > stale_after
     return {
         "rows": rows,
+        # Red at the top until acknowledged: a safety flag raised on a call that has a unit.
+        "safety_alerts": [row for row in rows if row["safety_alert"]],
         "waiting": sum(1 for r in rows if r["call"].status in CrisisCall.WAITING_STATUSES),
         "active": sum(1 for r in rows if r["call"].status not in CrisisCall.WAITING_STATUSES),
         "units": units,
@@ -188,3 +200,47 @@ def board_unit_status(request, unit_id: int):
 
     return posted_form(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
                    after=partial(_after_board_action, request))  # fmt: skip
+
+
+# --- A call's detail: its notes, and the dispatcher's note form ----------------------------------
+
+
+def call_detail_context(request, call: CrisisCall, form: NoteForm | None = None) -> dict:
+    return {"call": call, "notes": selectors.call_notes_for(request.user, call),
+            "note_form": form or NoteForm(call_pk=call.pk), "can_act": has_role(request.user, Role.DISPATCHER)}  # fmt: skip
+
+
+@require_GET
+@role_required(*BOARD_ROLES)
+def board_call(request, call_id: int):
+    call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
+    return render(request, "dispatch/_call_detail.html", call_detail_context(request, call))
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def board_add_note(request, call_id: int):
+    call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
+    form = NoteForm(request.POST, call_pk=call.pk)
+    if form.is_valid():
+        try:
+            services.call_add_note(call=call, actor=request.user, source=WEB, text=form.cleaned_data["text"])
+        except ApplicationError as refusal:
+            form.add_error("text", refusal.detail)
+        else:
+            response = render(request, "dispatch/_call_detail.html", call_detail_context(request, call))
+            return note_added(response, call)
+    # htmx swaps only a 2xx answer: the form comes back with its error, and what was typed.
+    return render(request, "dispatch/_call_detail.html", call_detail_context(request, call, form),
+                  status=200 if request.htmx else 400)  # fmt: skip
+
+
+@require_POST
+@role_required(Role.DISPATCHER)
+def board_acknowledge(request, call_id: int):
+    call = get_object_or_404(CrisisCall, pk=call_id)
+    try:
+        services.call_acknowledge_alerts(call=call, actor=request.user)
+    except ApplicationError as refusal:
+        return _after_board_action(request, refusal)
+    return _after_board_action(request, success=f"Call {call.pk}: safety alert acknowledged.")

@@ -14,9 +14,9 @@ from coresponder.errors import ApplicationError
 from coresponder.roles import Role
 from coresponder.web import posted_form, role_required
 from dispatch import selectors, services, transitions
-from dispatch.forms import CallMoveForm, OutcomeForm, UnitStatusForm
-from dispatch.models import CrisisCall
-from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB
+from dispatch.forms import CallMoveForm, NoteForm, OutcomeForm, UnitStatusForm
+from dispatch.models import CallAlert, CrisisCall
+from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB, note_added
 from units import services as unit_services
 from units.membership import is_clinician
 from units.models import Unit
@@ -46,6 +46,12 @@ def my_unit_context(request) -> dict:
         if call is not None and call.status == CrisisCall.Status.CLEARED and clinician
         else None,
         "recent": selectors.unit_recent_calls(unit) if unit else [],
+        "notes": selectors.call_notes_for(request.user, call) if call else [],
+        "note_form": NoteForm(call_pk=call.pk) if call else None,
+        # Red until someone on the unit (or the dispatcher) has read it.
+        "safety_alert": call.alerts.filter(kind=CallAlert.Kind.SAFETY_FLAG_RAISED, cleared_at__isnull=True).first()
+        if call
+        else None,
     }
 
 
@@ -67,7 +73,8 @@ def _my_call(request, call_id: int) -> CrisisCall:
     return call
 
 
-def _after_my_action(request, error: ApplicationError | None = None, success: str = "", outcome_form=None):
+def _after_my_action(request, error: ApplicationError | None = None, success: str = "", outcome_form=None,
+                     note_form=None):  # fmt: skip
     if error is not None and outcome_form is None:
         messages.error(request, error.detail)
     elif success:
@@ -75,9 +82,11 @@ def _after_my_action(request, error: ApplicationError | None = None, success: st
     context = my_unit_context(request)
     if outcome_form is not None:
         context["outcome_form"] = outcome_form
+    if note_form is not None:
+        context["note_form"] = note_form
     if request.htmx:
         return render(request, "dispatch/_my_call.html", context)
-    if outcome_form is not None:
+    if outcome_form is not None or note_form is not None:
         return render(request, "dispatch/my_unit.html", context, status=400)
     return redirect("my-unit")
 
@@ -124,3 +133,29 @@ def my_unit_status(request):
 
     return posted_form(UnitStatusForm(request.POST), invalid="Choose available or out of service.", do=do,
                    after=partial(_after_my_action, request))  # fmt: skip
+
+
+@require_POST
+@role_required(*MEMBER_ROLES)
+def my_call_note(request, call_id: int):
+    call = _my_call(request, call_id)
+    form = NoteForm(request.POST, call_pk=call.pk)
+    if form.is_valid():
+        try:
+            services.call_add_note(call=call, actor=request.user, source=WEB, **form.cleaned_data)
+        except ApplicationError as refusal:
+            form.add_error("text", refusal.detail)
+        else:
+            return note_added(_after_my_action(request, success="Note added."), call)
+    return _after_my_action(request, note_form=form)
+
+
+@require_POST
+@role_required(*MEMBER_ROLES)
+def my_call_acknowledge(request, call_id: int):
+    call = _my_call(request, call_id)
+    try:
+        services.call_acknowledge_alerts(call=call, actor=request.user)
+    except ApplicationError as refusal:
+        return _after_my_action(request, refusal)
+    return _after_my_action(request)

@@ -18,13 +18,17 @@ S = CrisisCall.Status
 @pytest.fixture
 def on_call(users, call_in, unit_at):
     """A call en route with the standing clinician and officer as its unit."""
-    unit = unit_at(1, clinician=ClinicianFactory(user=users["clinician"]), officer=OfficerFactory(user=users["officer"]))
+    unit = unit_at(
+        1, clinician=ClinicianFactory(user=users["clinician"]), officer=OfficerFactory(user=users["officer"])
+    )
     return call_in(S.EN_ROUTE, unit=unit)
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_the_911_cad_dispatchers_counselors_and_the_unit_add_notes(api, on_call, who):
-    response = api(who).post(f"/api/v1/calls/{on_call.pk}/notes/", {"text": "caller says he has a knife"}, format="json")
+    response = api(who).post(
+        f"/api/v1/calls/{on_call.pk}/notes/", {"text": "caller says he has a knife"}, format="json"
+    )
     writers = {"intake", "dispatcher", "counselor", "clinician", "officer"}
     assert response.status_code == expected(201, who, writers)
 

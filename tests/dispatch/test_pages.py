@@ -3,6 +3,7 @@
 import pytest
 
 from dispatch.models import CrisisCall
+from tests.conftest import EVERYONE
 from tests.factories import ClinicianFactory, OfficerFactory
 from tests.places import DOWNTOWN
 
@@ -27,7 +28,7 @@ def test_my_unit_is_for_clinicians_and_officers(client, users, who, status):
 
 
 @pytest.mark.parametrize(("role", "page"), [("dispatcher", "/board/"), ("supervisor", "/roster/"),
-                                            ("clinician", "/me/"), ("officer", "/me/")])  # fmt: skip
+                                            ("clinician", "/me/"), ("officer", "/me/"), ("counselor", "/triage/")])  # fmt: skip
 def test_each_role_lands_on_its_own_page(client, users, role, page):
     response = client.post("/accounts/login/", {"username": role, "password": "pass-word-123"}, follow=True)
     assert response.redirect_chain[-1][0] == page
@@ -114,3 +115,53 @@ def test_an_officer_gets_no_outcome_form(client, users, call_in, unit_at):
 def test_bad_ids_in_page_paths_are_404s(client, users, path):
     client.force_login(users["dispatcher"])
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_the_crisis_line_page_is_for_counselors_and_supervisors(client, users, who):
+    if who is not None:
+        client.force_login(users[who])
+    response = client.get("/triage/")
+    if who is None:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == (200 if who in ("counselor", "supervisor") else 403)
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_a_calls_detail_and_notes_on_the_board_are_for_the_board_and_notes_are_added_by_dispatchers(
+    client, users, call_in, who
+):
+    call = call_in(S.QUEUED)
+    if who is not None:
+        client.force_login(users[who])
+    read = client.get(f"/board/calls/{call.pk}/")
+    write = client.post(f"/board/calls/{call.pk}/notes/", {"text": "on the porch"})
+    if who is None:
+        assert (read.status_code, write.status_code) == (302, 302)
+        return
+    assert read.status_code == (200 if who in ("dispatcher", "supervisor") else 403)
+    assert write.status_code == (200 if who == "dispatcher" else 403)
+    assert call.call_notes.count() == (1 if who == "dispatcher" else 0)
+
+
+def test_a_counselor_decides_from_the_page(client, users, settings):
+    from dispatch.services import call_intake
+
+    settings.DISPATCH_INTAKE_MODE = "triage"
+    first = call_intake(lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=3)[0]
+    second = call_intake(lat=DOWNTOWN[0], lon=DOWNTOWN[1], nature="other", priority=3)[0]
+    client.force_login(users["counselor"])
+    client.post(f"/triage/calls/{first.pk}/resolve/", {"phone_disposition": "no_answer"})
+    client.post(f"/triage/calls/{second.pk}/decide/", {"status": "received"})
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.status, first.phone_disposition, second.status) == (S.CLOSED, "no_answer", S.RECEIVED)
+    page = client.get("/triage/").content.decode()
+    assert "No call is waiting for the crisis line." in page
+
+
+def test_a_member_of_another_unit_cannot_add_a_note_or_acknowledge_from_the_phone(client, users, call_in):
+    call = call_in(S.EN_ROUTE)  # a unit of other people
+    client.force_login(users["clinician"])
+    assert client.post(f"/me/calls/{call.pk}/notes/", {"text": "x"}).status_code == 404
+    assert client.post(f"/me/calls/{call.pk}/acknowledge/").status_code == 404
