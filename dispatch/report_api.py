@@ -3,6 +3,8 @@ for the city's dashboards. The range and filters are parsed by the page's own fo
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -84,12 +86,57 @@ class ReportResponderWorkloadSerializer(serializers.Serializer):
     hours_on_calls = serializers.FloatField()
 
 
+class ReportDiversionCountsSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    from_911 = serializers.IntegerField(help_text="Received with a 911 CAD incident number.")
+    resolved_by_phone = serializers.IntegerField(help_text="Closed by the crisis line (triage) without a unit.")
+    in_person = serializers.IntegerField(help_text="A co-responder team reached the person (on scene).")
+    held = serializers.IntegerField(help_text="Held for a dispatcher's review at least once (a safety flag).")
+    returned_to_911 = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+
+
+class ReportTilesSerializer(serializers.Serializer):
+    resolved_in_community = serializers.FloatField(
+        allow_null=True,
+        help_text="Share of calls that ended (by phone or with an outcome) without arrest, emergency department or detention.",
+    )
+    within_target = serializers.FloatField(
+        allow_null=True, help_text="Share reached on scene within the response target."
+    )
+    median_minutes = serializers.FloatField(
+        allow_null=True, help_text="Median minutes from receipt to a team on scene."
+    )
+    coverage = serializers.FloatField(help_text="Share of the time at least one non-uniformed unit was on duty.")
+
+
+class ReportDiversionSerializer(serializers.Serializer):
+    counts = ReportDiversionCountsSerializer()
+    in_person_with_outcome = serializers.IntegerField()
+    in_person_without_arrest_or_force = serializers.IntegerField()
+    in_person_without_arrest_or_force_share = serializers.FloatField(allow_null=True)
+    tiles = ReportTilesSerializer()
+    previous = ReportTilesSerializer(help_text="The same tiles for the period of the same length just before.")
+    by_nature = inline_serializer(
+        "ReportDiversionNature", {"nature": serializers.CharField(), "counts": ReportDiversionCountsSerializer()},
+        many=True,
+    )  # fmt: skip
+    by_week = inline_serializer(
+        "ReportDiversionWeek",
+        {"week": serializers.DateField(help_text="The week's Monday."), "counts": ReportDiversionCountsSerializer()},
+        many=True,
+    )
+
+
 class ReportSummarySerializer(serializers.Serializer):
     # "from" is a Python keyword and cannot be declared here; get_fields adds it, and "to" with it.
     priority = serializers.IntegerField(allow_null=True)
     unit = serializers.CharField(allow_null=True)
     target_share = serializers.FloatField()
     response_times = ReportResponseTimeSerializer(many=True)
+    diversion = ReportDiversionSerializer(
+        help_text="What became of the calls: the figures a program reports to its city."
+    )
     outcomes = ReportOutcomesSerializer()
     coverage = ReportCoverageSerializer(help_text="Calls by local hour against non-uniformed units on duty.")
     workload = inline_serializer(
@@ -166,6 +213,7 @@ class ReportSummaryAPI(APIView):
                 "arrests": o.arrests, "arrests_per_100": o.arrests_per_100,
                 "force": o.force, "force_per_100": o.force_per_100, "follow_ups_needed": o.follow_ups,
             },
+            "diversion": diversion_json(summary.diversion),
             "coverage": coverage,
             "workload": {
                 "units": [{"unit": w.name, "calls": w.calls, "hours_on_calls": round(w.hours_on_calls, 2)}
@@ -175,3 +223,16 @@ class ReportSummaryAPI(APIView):
                                for w in summary.workload_responders],
             },
         })  # fmt: skip
+
+
+def diversion_json(d: reports.Diversion) -> dict:
+    return {
+        "counts": asdict(d.counts),
+        "in_person_with_outcome": d.in_person_with_outcome,
+        "in_person_without_arrest_or_force": d.in_person_without_arrest_or_force,
+        "in_person_without_arrest_or_force_share": d.without_arrest_or_force_share,
+        "tiles": asdict(d.tiles),
+        "previous": asdict(d.previous),
+        "by_nature": [{"nature": code, "counts": asdict(counts)} for code, _, counts in d.by_nature],
+        "by_week": [{"week": monday.isoformat(), "counts": asdict(counts)} for monday, counts in d.by_week],
+    }

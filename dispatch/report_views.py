@@ -64,11 +64,32 @@ def scaled_bars(figures: list[reports.IntervalFigures]) -> list[dict]:
         group = [f for f in figures if f.key == key]
         top = max([f.p90 or 0 for f in group] + [group[0].target_seconds]) or 1
         rows.append({
-            "label": label, "target": group[0].target_seconds, "target_x": 100 * group[0].target_seconds / top,
-            "bars": [{"figures": f, "median_w": 100 * (f.median or 0) / top, "p90_w": 100 * (f.p90 or 0) / top}
+            "label": label, "target": _minutes(group[0].target_seconds / 60),
+            "target_x": 100 * group[0].target_seconds / top,
+            "bars": [{"figures": f, "median_w": 100 * (f.median or 0) / top, "p90_w": 100 * (f.p90 or 0) / top,
+                      "median": _minutes(None if f.median is None else f.median / 60),
+                      "p90": _minutes(None if f.p90 is None else f.p90 / 60)}
                      for f in group],
         })  # fmt: skip
     return rows
+
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def week_grid(hours: list[list[tuple[int, float | None]]]) -> list[tuple[str, list[dict]]]:
+    """The hour-of-week grid: one number a cell (calls), and coverage as shading -- the share of
+    those hours a non-uniformed unit was on duty, in five steps (cov0: never, cov4: always)."""
+    grid = []
+    for weekday, cells in zip(WEEKDAYS, hours, strict=True):
+        row = []
+        for hour, (calls, covered) in enumerate(cells):
+            step = "none" if covered is None else 0 if covered == 0 else 4 if covered == 1 else 1 + int(covered * 3)
+            title = f"{weekday} {hour:02d}:00: {calls} call{'s' if calls != 1 else ''}"
+            title += "" if covered is None else f", a unit on duty {round(100 * covered)} % of these hours"
+            row.append({"calls": calls, "class": f"cov{step}", "title": title})
+        grid.append((weekday, row))
+    return grid
 
 
 def heat_level(count: int, top: int) -> int:
@@ -93,6 +114,63 @@ def by_clock_hour(day: reports.HeatMapDay, top: int) -> list[tuple[reports.HourC
     return laid_out
 
 
+def _share_text(part: int, whole: int) -> str:
+    return f"{part} ({round(100 * part / whole)} %)" if whole else str(part)
+
+
+def headline(d: reports.Diversion) -> str:
+    """The sentence a program reads to its city council."""
+    c = d.counts
+    if not c.received:
+        return "No calls were received in this period."
+    sentence = (
+        f"Of {c.received} call{'s' if c.received != 1 else ''} received, {_share_text(c.resolved_by_phone, c.received)} "
+        f"{'was' if c.resolved_by_phone == 1 else 'were'} resolved by phone and {_share_text(c.in_person, c.received)} "
+        f"{'was' if c.in_person == 1 else 'were'} answered in person by a co-responder team"
+    )
+    if d.in_person_with_outcome:
+        sentence += (
+            f"; {d.in_person_without_arrest_or_force} of {d.in_person_with_outcome} in-person contacts "
+            f"({round(100 * d.without_arrest_or_force_share)} %) ended without arrest or force"
+        )
+    sentence += "."
+    if c.returned_to_911:
+        sentence += f" {c.returned_to_911} went back to 911."
+    return sentence
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{round(100 * share)} %"
+
+
+def _minutes(value: float | None) -> str:
+    """Minutes to a tenth, as a person writes them: 0.5 min, 12.5 min, 20 min."""
+    return "–" if value is None else f"{value:.1f}".rstrip("0").rstrip(".") + " min"
+
+
+def tiles(d: reports.Diversion) -> list[dict]:
+    """The four tiles, each with the period before and the change, in a reader's words. ``better``
+    says whether the change is good news (fewer minutes are; a larger share is)."""
+    rows = []
+    for label, name, shown, lower_is_better in (
+        ("Resolved without arrest, emergency department or detention", "resolved_in_community", _percent, False),
+        ("Reached within the response target", "within_target", _percent, False),
+        ("Median time from the call to a team on scene", "median_minutes", _minutes, True),
+        ("Time with a non-uniformed unit on duty", "coverage", _percent, False),
+    ):
+        now, before = getattr(d.tiles, name), getattr(d.previous, name)
+        change, better = "no figure for the period before", None
+        if now is not None and before is not None:
+            delta = now - before
+            if name == "median_minutes":
+                change = f"{'+' if delta >= 0 else '−'}{abs(delta):.1f} min on the period before ({shown(before)})"
+            else:
+                change = f"{'+' if delta >= 0 else '−'}{abs(round(100 * delta))} points on the period before ({shown(before)})"
+            better = None if delta == 0 else (delta < 0) == lower_is_better
+        rows.append({"label": label, "value": shown(now), "change": change, "better": better})
+    return rows
+
+
 @role_required(Role.SUPERVISOR)
 def reports_page(request):
     form = range_form(request.GET)
@@ -103,9 +181,11 @@ def reports_page(request):
         most = max((count for _, _, count in summary.outcomes.dispositions), default=0) or 1
         context |= {
             "summary": summary,
+            "headline": headline(summary.diversion),
+            "tiles": tiles(summary.diversion),
             "bars": scaled_bars(summary.response_times),
             "heat": [(day, by_clock_hour(day, top)) for day in summary.heat_map],
-            "hour_of_week": reports.hour_of_week(summary.heat_map),
+            "hour_of_week": week_grid(reports.hour_of_week(summary.heat_map)),
             "dispositions": [
                 (code, label, count, summary.outcomes.share(count), 100 * count / most)
                 for code, label, count in summary.outcomes.dispositions
@@ -125,6 +205,13 @@ def _seconds(value):
 
 def _share(value):
     return "" if value is None else f"{value:.4f}"
+
+
+DIVERSION_COUNTS = ["received", "from_911", "resolved_by_phone", "in_person", "held", "returned_to_911", "cancelled"]
+
+
+def _counts(counts: reports.Counts) -> list[int]:
+    return [getattr(counts, name) for name in DIVERSION_COUNTS]
 
 
 def csv_tables(summary: reports.Summary, report: reports.Range) -> dict:
@@ -172,6 +259,12 @@ def csv_tables(summary: reports.Summary, report: reports.Range) -> dict:
             [[w.name, w.calls, f"{w.hours_on_calls:.2f}", w.role, w.person_id] for w in summary.workload_responders],
         ),
         "calls": ([c.replace("__", "_") for c in reports.CALL_COLUMNS], reports.per_call_rows(report)),
+        "diversion": (
+            ["group", "key", *DIVERSION_COUNTS],
+            [["all", "", *_counts(summary.diversion.counts)]]
+            + [["week", monday.isoformat(), *_counts(c)] for monday, c in summary.diversion.by_week]
+            + [["nature", code, *_counts(c)] for code, _, c in summary.diversion.by_nature],
+        ),
     }
 
 

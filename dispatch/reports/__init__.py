@@ -7,7 +7,7 @@ interpolation, and the same hour of each call, are computed in Python, which the
 against PostgreSQL's answers.)
 
 A report covers whole local days, ``first`` to ``last`` inclusive, in ``settings.TIME_ZONE``.
-One module a part: ``times``, ``outcomes``, ``hours`` (calls against coverage), ``workload`` and ``calls`` (the
+One module a part: ``diversion`` (what became of the calls 911 diverted), ``times``, ``outcomes``, ``hours`` (calls against coverage), ``workload`` and ``calls`` (the
 per-call export), on ``common``'s range and measures; ``summary`` below puts them together.
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from dispatch.reports.calls import CALL_COLUMNS, per_call_rows
 from dispatch.reports.common import INTERVALS, Percentile, Range, Seconds, percentile
+from dispatch.reports.diversion import Counts, Diversion, Tiles, diversion
 from dispatch.reports.hours import Coverage, HeatMapDay, HourCell, coverage, heat_map, hour_of_week
 from dispatch.reports.outcomes import OutcomeFigures, outcomes
 from dispatch.reports.times import IntervalFigures, response_times
@@ -25,7 +26,9 @@ from dispatch.reports.workload import Workload, workload_by_responder, workload_
 __all__ = [
     "CALL_COLUMNS",
     "INTERVALS",
+    "Counts",
     "Coverage",
+    "Diversion",
     "HeatMapDay",
     "HourCell",
     "IntervalFigures",
@@ -34,8 +37,10 @@ __all__ = [
     "Range",
     "Seconds",
     "Summary",
+    "Tiles",
     "Workload",
     "coverage",
+    "diversion",
     "heat_map",
     "hour_of_week",
     "outcomes",
@@ -57,6 +62,7 @@ class Summary:
     coverage: Coverage | None  # None when the heat map was left out
     workload_units: list[Workload]
     workload_responders: list[Workload]
+    diversion: Diversion
 
 
 def summary(report: Range, *, with_heat_map: bool = True) -> Summary:
@@ -69,4 +75,5 @@ def summary(report: Range, *, with_heat_map: bool = True) -> Summary:
         coverage=coverage(days) if with_heat_map else None,
         workload_units=workload_by_unit(report),
         workload_responders=workload_by_responder(report),
+        diversion=diversion(report),
     )

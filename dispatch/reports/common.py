@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Aggregate, FloatField, Func, QuerySet
 
@@ -68,6 +68,11 @@ class Range:
     @property
     def end(self) -> datetime:
         return day_bounds(self.last)[1]
+
+    def previous(self) -> Range:
+        """The period of the same length just before, with the same filters."""
+        days = (self.last - self.first).days + 1
+        return Range(self.first - timedelta(days=days), self.first - timedelta(days=1), self.priority, self.call_sign)
 
     def calls(self) -> QuerySet[CrisisCall]:
         """Calls received in the range (and matching the filters)."""

@@ -153,13 +153,14 @@ def coverage(days: list[HeatMapDay]) -> Coverage:
     )
 
 
-def hour_of_week(days: list[HeatMapDay]) -> list[list[tuple[int, float]]]:
-    """Calls and average units on duty by weekday (Monday first) and local hour, from the heat map."""
-    sums = [[[0, 0, 0] for _ in range(24)] for _ in range(7)]  # calls, unit-hours, hours seen
+def hour_of_week(days: list[HeatMapDay]) -> list[list[tuple[int, float | None]]]:
+    """Calls, and the share of those hours with a non-uniformed unit on duty, by weekday (Monday
+    first) and local hour, from the heat map. None where the range has no such hour."""
+    sums = [[[0, 0, 0] for _ in range(24)] for _ in range(7)]  # calls, hours covered, hours seen
     for row in days:
         for cell in row.hours:
             bucket = sums[cell.start.weekday()][cell.start.hour]
             bucket[0] += cell.calls
-            bucket[1] += cell.units_on_duty
+            bucket[1] += 0 if cell.uncovered else 1
             bucket[2] += 1
-    return [[(calls, units / seen if seen else 0.0) for calls, units, seen in weekday] for weekday in sums]
+    return [[(calls, covered / seen if seen else None) for calls, covered, seen in weekday] for weekday in sums]
