@@ -1,6 +1,7 @@
 """A living demo city: crisis calls arrive, units drive to them and work them.
 
-The simulator plays the 911 CAD, the units' members and a dispatcher who reviews held calls.
+The simulator plays the 911 CAD, the units' members, a dispatcher who reviews held calls and, in
+triage mode (DISPATCH_INTAKE_MODE=triage), the crisis line's counselor.
 It only ever goes through the services the API and pages use -- intake, the state machine, the
 location endpoint's service, the outcome -- so the real Celery dispatcher does the
 dispatching. Time runs ``speed`` times faster than the wall clock.
@@ -55,6 +56,9 @@ DISPOSITIONS = [("resolved_on_scene", 34), ("referred", 24), ("transport_crisis_
 TRANSPORTING = {"transport_crisis_center", "transport_emergency_department", "emergency_detention", "medical_transport"}
 STREET_SPEED_KMH = 35.0
 SAFETY_FLAG_SHARE = 0.08
+# Triage mode: how the crisis line's counselor decides, and how a call resolved by phone ends.
+TRIAGE_DECISIONS = [("phone", 55), (S.RECEIVED, 40), (S.RETURNED_TO_911, 5)]
+PHONE_DISPOSITIONS = [("resolved_by_phone", 60), ("referred_by_phone", 30), ("no_answer", 10)]
 # A parked unit's phone still reports where it is, this often (wall clock) at the most, and never
 # less often than three times within the dispatcher's staleness limit.
 IDLE_FIX_EVERY = timedelta(minutes=3)
@@ -94,12 +98,14 @@ class Simulator:
     def __post_init__(self):
         self.rng = random.Random(self.seed)
         self.actor = self._simulator_user()
+        self.counselor = self._simulator_user("simulator-counselor", roles=("counselor",))
 
     @staticmethod
-    def _simulator_user() -> User:
-        """One login plays the CAD, the dispatcher reviewing held calls and the units' members."""
-        user, _ = User.objects.get_or_create(username="simulator", defaults={"first_name": "Simulator"})
-        for role in ("intake", "dispatcher", "supervisor"):
+    def _simulator_user(username: str = "simulator", roles=("intake", "dispatcher", "supervisor")) -> User:
+        """One login plays the CAD, the dispatcher reviewing held calls and the units' members;
+        another the crisis line's counselor (triage mode)."""
+        user, _ = User.objects.get_or_create(username=username, defaults={"first_name": "Simulator"})
+        for role in roles:
             user.groups.add(Group.objects.get_or_create(name=role)[0])
         return user
 
@@ -142,7 +148,7 @@ class Simulator:
             self._demo_roster_ahead()
         self._arrivals(elapsed)
         self._idle_fixes()
-        moving = (S.HELD, *CrisisCall.WITH_UNIT_STATUSES, S.CLEARED)
+        moving = (S.TRIAGE, S.HELD, *CrisisCall.WITH_UNIT_STATUSES, S.CLEARED)
         for call in CrisisCall.objects.filter(status__in=moving).select_related("unit"):
             try:
                 self._advance(call, elapsed)
@@ -157,13 +163,14 @@ class Simulator:
         expected = per_hour * elapsed.total_seconds() / 3600
         for _ in range(self._poisson(expected)):
             lat, lon = self.rng.choice(NEIGHBOURHOODS)
-            flagged = self.rng.random() < SAFETY_FLAG_SHARE
+            flags = self.rng.sample(CrisisCall.SAFETY_FLAGS, self.rng.choice((1, 1, 2)))
+            flagged = dict.fromkeys(flags if self.rng.random() < SAFETY_FLAG_SHARE else [], True)
             services.call_intake(
                 actor=self.actor, source=CallEvent.Source.API,
                 lat=lat + self.rng.gauss(0, 0.008), lon=lon + self.rng.gauss(0, 0.01),
                 address=f"{self.rng.randint(100, 5999)} {self.rng.choice(STREETS)}",
                 nature=weighted(self.rng, NATURES), priority=self.rng.choices((1, 2, 3), weights=(2, 5, 3))[0],
-                weapons=flagged and self.rng.random() < 0.6, violence=flagged, callback_number="314-555-0100",
+                **flagged, callback_number="314-555-0100",
                 external_id=f"SIM-{int(time.time() * 1000)}-{self.rng.randint(0, 10**6)}",
             )  # fmt: skip
             self.created += 1
@@ -189,7 +196,17 @@ class Simulator:
 
     def _advance(self, call: CrisisCall, elapsed: timedelta) -> None:
         plan = self.plans.get(call.pk)
-        if call.status == S.HELD:  # the reviewing dispatcher: most held calls go back to 911
+        if call.status == S.TRIAGE:  # the crisis line's counselor talks with the caller, then decides
+            plan = plan or self._plan(call, self.rng.uniform(2, 8), disposition=weighted(self.rng, TRIAGE_DECISIONS))
+            if self.sim_now >= plan.due:
+                if plan.disposition == "phone":
+                    services.call_resolve_by_phone(call=call, actor=self.counselor, source=CallEvent.Source.API,
+                                                   disposition=weighted(self.rng, PHONE_DISPOSITIONS))  # fmt: skip
+                else:
+                    services.call_transition(call=call, to_status=plan.disposition, actor=self.counselor,
+                                             source=CallEvent.Source.API)  # fmt: skip
+                self.plans.pop(call.pk, None)
+        elif call.status == S.HELD:  # the reviewing dispatcher: most held calls go back to 911
             plan = plan or self._plan(call, self.rng.uniform(1, 4))
             if self.sim_now >= plan.due:
                 release = self.rng.random() < 0.3

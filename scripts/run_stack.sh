@@ -33,7 +33,8 @@ cat <<TXT
 
   Co-responder dispatch is starting on http://127.0.0.1:$PORT/
   Demo logins (username / password): supervisor / demo-supervisor, dispatcher / demo-dispatcher,
-  clinician / demo-clinician, officer / demo-officer, intake / demo-intake.
+  clinician / demo-clinician, officer / demo-officer, intake / demo-intake, counselor / demo-counselor
+  (the crisis line's page; DISPATCH_INTAKE_MODE=triage make run sends new calls there first).
   Ctrl-C stops the web server, the worker, beat and the simulator (SIMULATE=0 turns it off).
 
 TXT

@@ -73,6 +73,7 @@ DEMO_LOGINS = {
     "clinician": ("clinician", "demo-clinician"),
     "officer": ("officer", "demo-officer"),
     "intake": ("intake", "demo-intake"),
+    "counselor": ("counselor", "demo-counselor"),
 }
 PEOPLE_PER_SHIFT = 6  # per template, of each kind; four of them work each day
 UNITS_PER_SHIFT = len(DISTRICTS)

@@ -63,6 +63,24 @@ def test_held_calls_are_reviewed_by_the_simulated_dispatcher(unit_at):
     assert call.status in (S.RECEIVED, S.RETURNED_TO_911)
 
 
+def test_in_triage_mode_the_simulated_crisis_line_resolves_most_calls_by_phone_and_sends_the_rest(unit_at, settings):
+    settings.DISPATCH_INTAKE_MODE = "triage"
+    for km in (0, 1, 2, 3):
+        unit_at(km)
+    afternoon = datetime(2030, 3, 5, 14, tzinfo=ZoneInfo("America/Chicago"))
+    simulator = Simulator(speed=60, rate_factor=3, seed=5, sim_now=afternoon)
+    for _ in range(120):
+        simulator.step(timedelta(minutes=1))
+        for call_id in CrisisCall.objects.filter(status=S.RECEIVED).values_list("pk", flat=True):
+            call_auto_assign(call_id=call_id)
+        queue_serve()
+    calls = CrisisCall.objects.all()
+    assert calls.count() > 10
+    assert calls.exclude(phone_disposition="").count() >= 3, "resolved by phone"
+    assert calls.filter(dispatched_at__isnull=False).count() >= 2, "sent to a unit"
+    assert calls.filter(status=S.TRIAGE).count() < calls.count() / 3, "only the last minutes' calls still wait"
+
+
 class Clock:
     """The wall clock the simulator dates its fixes by, moved by hand."""
 
