@@ -49,6 +49,10 @@ class OutcomeSerializer(StrictModelSerializer):
 
 class CallSerializer(serializers.ModelSerializer):
     alerts = serializers.SerializerMethodField()
+    phone_disposition = serializers.ChoiceField(
+        choices=CrisisCall.PhoneDisposition.choices, allow_blank=True, read_only=True,
+        help_text="How the crisis line closed the call without a unit (triage mode); empty otherwise.",
+    )  # fmt: skip
     released_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True,
         help_text="The dispatcher who released the call's safety flags for automatic dispatch.",

@@ -22,7 +22,7 @@ $BIN/python manage.py migrate -v0
 $BIN/python manage.py collectstatic --no-input -v0  # as in production: error pages need the manifest
 $BIN/python manage.py seed_demo --allow-production >/dev/null
 # One login with every role, so that every operation's code is reached.
-for role in supervisor dispatcher clinician intake; do
+for role in supervisor dispatcher clinician intake counselor; do
   TOKEN=$($BIN/python manage.py issue_token fuzzer --role "$role" 2>/dev/null | tail -n 1)
 done
 $BIN/gunicorn coresponder.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --log-level warning &
