@@ -6,6 +6,10 @@ plain HTML forms; htmx makes it live (polling panels, actions without a reload).
 
 import json
 
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from coresponder.errors import ApplicationError
 from coresponder.roles import Role
 from dispatch.models import CallEvent, CrisisCall
 
@@ -30,3 +34,15 @@ def note_added(response, call: CrisisCall):
     """Tell the page (static/js/notes.js) to empty the note box it kept while the panel refreshed."""
     response["HX-Trigger"] = json.dumps({"note-added": {"field": f"note-text-{call.pk}"}})
     return response
+
+
+def answer_action(request, error: ApplicationError | None, success: str, *, panel: str, context, page: str):
+    """After a button on a live page: say what happened, then give htmx the refreshed ``panel``
+    template (with ``context(request)``), or send a plain form back to the ``page``."""
+    if error is not None:
+        messages.error(request, error.detail)
+    elif success:
+        messages.success(request, success)
+    if request.htmx:
+        return render(request, panel, context(request))
+    return redirect(page)

@@ -18,13 +18,18 @@ from dispatch import selectors, services, transitions
 from dispatch.eligibility import why_not
 from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, NoteForm, UnitStatusForm
 from dispatch.models import CallAlert, CrisisCall
-from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB, note_added
+from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB, answer_action, note_added
 from units import services as unit_services
 from units.models import Unit
 
 REASSIGNABLE = transitions.REASSIGNABLE
 ASSIGNABLE = {*CrisisCall.WAITING_STATUSES, *transitions.REASSIGNABLE}
-CONFIRM = {CrisisCall.Status.CANCELLED, CrisisCall.Status.RETURNED_TO_911, CrisisCall.Status.QUEUED}
+CONFIRM = {
+    CrisisCall.Status.CANCELLED,
+    CrisisCall.Status.RETURNED_TO_911,
+    CrisisCall.Status.QUEUED,
+    CrisisCall.Status.HELD,
+}
 
 
 def timer_thresholds(call: CrisisCall) -> tuple[int | None, int | None]:
@@ -125,13 +130,8 @@ def board_map(request):
 
 
 def _after_board_action(request, error: ApplicationError | None = None, success: str = ""):
-    if error is not None:
-        messages.error(request, error.detail)
-    elif success:
-        messages.success(request, success)
-    if request.htmx:
-        return render(request, "dispatch/_board_panels.html", board_context(request))
-    return redirect("board")
+    return answer_action(request, error, success, panel="dispatch/_board_panels.html", context=board_context,
+                         page="board")  # fmt: skip
 
 
 @require_POST

@@ -6,8 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.conf import settings
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from coresponder.errors import ApplicationError
@@ -16,7 +15,7 @@ from coresponder.web import posted_form, role_required
 from dispatch import selectors, services
 from dispatch.forms import CallMoveForm, ResolveForm
 from dispatch.models import CrisisCall
-from dispatch.views import WEB
+from dispatch.views import WEB, answer_action
 
 S = CrisisCall.Status
 # The moves a counselor makes here besides resolving, in the counselor's words.
@@ -50,13 +49,8 @@ def triage_panel(request):
 
 
 def _after_decision(request, error: ApplicationError | None = None, success: str = ""):
-    if error is not None:
-        messages.error(request, error.detail)
-    elif success:
-        messages.success(request, success)
-    if request.htmx:
-        return render(request, "dispatch/_triage_panel.html", triage_context(request))
-    return redirect("triage")
+    return answer_action(request, error, success, panel="dispatch/_triage_panel.html", context=triage_context,
+                         page="triage")  # fmt: skip
 
 
 @require_POST

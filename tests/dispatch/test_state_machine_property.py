@@ -193,16 +193,20 @@ class Dispatching(RuleBasedStateMachine):
                 assert events[1] == (S.RECEIVED, S.HELD), "a call flagged at intake is held before anything else"
 
 
-@pytest.mark.django_db
-def test_the_dispatchers_invariants_hold_under_random_operations():
+def run(machine, *, examples: int) -> None:
     from hypothesis.stateful import run_state_machine_as_test
 
     run_state_machine_as_test(
-        Dispatching,
+        machine,
         settings=settings(
-            max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+            max_examples=examples, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
         ),
     )
+
+
+@pytest.mark.django_db
+def test_the_dispatchers_invariants_hold_under_random_operations():
+    run(Dispatching, examples=60)
 
 
 class TriageDispatching(Dispatching):
@@ -231,11 +235,4 @@ class TriageDispatching(Dispatching):
 
 @pytest.mark.django_db
 def test_the_invariants_hold_with_the_crisis_line_deciding_first():
-    from hypothesis.stateful import run_state_machine_as_test
-
-    run_state_machine_as_test(
-        TriageDispatching,
-        settings=settings(
-            max_examples=30, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
-        ),
-    )
+    run(TriageDispatching, examples=30)
