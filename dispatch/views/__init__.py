@@ -5,12 +5,17 @@ plain HTML forms; htmx makes it live (polling panels, actions without a reload).
 """
 
 import json
+from functools import partial
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role
+from coresponder.web import posted_form
+from dispatch import services
+from dispatch.forms import CallMoveForm
 from dispatch.models import CallEvent, CrisisCall
 
 WEB = CallEvent.Source.WEB
@@ -46,3 +51,16 @@ def answer_action(request, error: ApplicationError | None, success: str, *, pane
     if request.htmx:
         return render(request, panel, context(request))
     return redirect(page)
+
+
+def posted_move(request, call_id: int, *, after, invalid: str = "Choose a valid status.") -> HttpResponse:
+    """A button that moves a call (the board's, the crisis line's): the form's status, through the
+    one service every move goes through, answered by ``after(request, error, success)``."""
+    call = get_object_or_404(CrisisCall, pk=call_id)
+
+    def do(data):
+        services.call_transition(call=call, to_status=data["status"], note=data["note"], actor=request.user, source=WEB)
+        call.refresh_from_db()
+        return f"Call {call.pk}: {call.get_status_display().lower()}."
+
+    return posted_form(CallMoveForm(request.POST), invalid=invalid, do=do, after=partial(after, request))

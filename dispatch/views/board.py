@@ -16,9 +16,9 @@ from coresponder.roles import Role, has_role
 from coresponder.web import posted_form, role_required
 from dispatch import selectors, services, transitions
 from dispatch.eligibility import why_not
-from dispatch.forms import AssignForm, CallMoveForm, NewCallForm, NoteForm, UnitStatusForm
+from dispatch.forms import AssignForm, NewCallForm, NoteForm, UnitStatusForm
 from dispatch.models import CallAlert, CrisisCall
-from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB, answer_action, note_added
+from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB, answer_action, note_added, posted_move
 from units import services as unit_services
 from units.models import Unit
 
@@ -151,15 +151,7 @@ def board_new_call(request):
 @require_POST
 @role_required(Role.DISPATCHER)
 def board_move(request, call_id: int):
-    call = get_object_or_404(CrisisCall, pk=call_id)
-
-    def do(data):
-        services.call_transition(call=call, to_status=data["status"], note=data["note"], actor=request.user, source=WEB)
-        call.refresh_from_db()
-        return f"Call {call.pk}: {call.get_status_display().lower()}."
-
-    return posted_form(CallMoveForm(request.POST), invalid="Choose a valid status.", do=do,
-                   after=partial(_after_board_action, request))  # fmt: skip
+    return posted_move(request, call_id, after=_after_board_action)
 
 
 @require_GET

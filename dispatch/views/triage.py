@@ -13,9 +13,9 @@ from coresponder.errors import ApplicationError
 from coresponder.roles import Role
 from coresponder.web import posted_form, role_required
 from dispatch import selectors, services
-from dispatch.forms import CallMoveForm, ResolveForm
+from dispatch.forms import ResolveForm
 from dispatch.models import CrisisCall
-from dispatch.views import WEB, answer_action
+from dispatch.views import WEB, answer_action, posted_move
 
 S = CrisisCall.Status
 # The moves a counselor makes here besides resolving, in the counselor's words.
@@ -70,12 +70,4 @@ def triage_resolve(request, call_id: int):
 @require_POST
 @role_required(Role.COUNSELOR)
 def triage_decide(request, call_id: int):
-    call = get_object_or_404(CrisisCall, pk=call_id)
-
-    def do(data):
-        services.call_transition(call=call, to_status=data["status"], note=data["note"], actor=request.user, source=WEB)
-        call.refresh_from_db()
-        return f"Call {call.pk}: {call.get_status_display().lower()}."
-
-    return posted_form(CallMoveForm(request.POST), invalid="Choose a decision.", do=do,
-                       after=partial(_after_decision, request))  # fmt: skip
+    return posted_move(request, call_id, after=_after_decision, invalid="Choose a decision.")
