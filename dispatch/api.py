@@ -29,7 +29,7 @@ from dispatch.serializers import (
 )
 from units.api import ID_PATTERN
 
-READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR, Role.COUNSELOR)
+READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR)
 MEMBERS = (Role.CLINICIAN, Role.OFFICER)
 
 
@@ -38,7 +38,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     # Who may call each operation is declared on it with @allow; reading takes these roles
     # (a member sees only their own units' calls: get_queryset).
     permission_classes = [RolesOfOperation]
-    allowed_roles = (*READERS, *MEMBERS)
+    allowed_roles = (*READERS, Role.COUNSELOR, *MEMBERS)
     filterset_class = CallFilter
     lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -50,9 +50,11 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             "alerts"
         )
         user = self.request.user
-        if not has_role(user, *READERS):  # a clinician or officer sees their own units' calls
-            calls = calls.filter(selectors.calls_of_member(user))
-        return calls
+        if has_role(user, *READERS):
+            return calls
+        if has_role(user, Role.COUNSELOR):  # the crisis line: the calls that came through triage
+            return calls.filter(selectors.through_triage())
+        return calls.filter(selectors.calls_of_member(user))  # a clinician or officer: their own units' calls
 
     @extend_schema(
         request=CallIntakeSerializer,
@@ -147,7 +149,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def notes(self, request, pk=None):
         """The call's notes, newest first; clinical notes only for the call's clinician and supervisors."""
         call = self.get_object()
-        return Response(NoteSerializer(selectors.call_notes_for(request.user, call), many=True).data)
+        notes = list(selectors.call_notes_for(request.user, call))
+        services.clinical_notes_read(call=call, actor=request.user, notes=notes)
+        return Response(NoteSerializer(notes, many=True).data)
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     @notes.mapping.post

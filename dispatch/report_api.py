@@ -89,7 +89,10 @@ class ReportResponderWorkloadSerializer(serializers.Serializer):
 class ReportDiversionCountsSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     from_911 = serializers.IntegerField(help_text="Received with a 911 CAD incident number.")
-    resolved_by_phone = serializers.IntegerField(help_text="Closed by the crisis line (triage) without a unit.")
+    resolved_by_phone = serializers.IntegerField(
+        help_text="Resolved or referred by the crisis line (triage) without a unit."
+    )
+    no_answer_by_phone = serializers.IntegerField(help_text="Closed by the crisis line after no answer.")
     in_person = serializers.IntegerField(help_text="A co-responder team reached the person (on scene).")
     held = serializers.IntegerField(help_text="Held for a dispatcher's review at least once (a safety flag).")
     returned_to_911 = serializers.IntegerField()

@@ -207,7 +207,8 @@ def _share(value):
     return "" if value is None else f"{value:.4f}"
 
 
-DIVERSION_COUNTS = ["received", "from_911", "resolved_by_phone", "in_person", "held", "returned_to_911", "cancelled"]
+DIVERSION_COUNTS = ["received", "from_911", "resolved_by_phone", "no_answer_by_phone", "in_person", "held",
+                    "returned_to_911", "cancelled"]  # fmt: skip
 
 
 def _counts(counts: reports.Counts) -> list[int]:

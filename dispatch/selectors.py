@@ -8,14 +8,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Case, FloatField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, FloatField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from coresponder.roles import Role, has_role
 from dispatch import eta
 from dispatch.eligibility import eligible_units, why_not
-from dispatch.models import Assignment, CallNote, CrisisCall
+from dispatch.models import Assignment, CallEvent, CallNote, CrisisCall
 from units.membership import is_clinician, is_member, member_filter
 from units.models import Unit
 
@@ -135,6 +135,13 @@ def queued_calls() -> QuerySet[CrisisCall]:
 def calls_of_member(user) -> Q:
     """Calls whose unit has ``user`` as its clinician or officer."""
     return member_filter(user, via="unit__")
+
+
+def through_triage() -> Q:
+    """Calls that are, or were, in the crisis line's triage: what a counselor may read."""
+    return Q(status=CrisisCall.Status.TRIAGE) | Q(
+        Exists(CallEvent.objects.filter(call=OuterRef("pk"), from_status=CrisisCall.Status.TRIAGE))
+    )
 
 
 def is_on_call(user, call: CrisisCall) -> bool:

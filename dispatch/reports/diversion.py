@@ -24,6 +24,7 @@ from dispatch.reports.times import response_times
 from units.models import Unit
 
 S = CrisisCall.Status
+PHONE_RESOLUTIONS = (CrisisCall.PhoneDisposition.RESOLVED_BY_PHONE, CrisisCall.PhoneDisposition.REFERRED_BY_PHONE)
 # Endings that are not a resolution in the community: the person was arrested, taken to an
 # emergency department, or detained.
 NOT_RESOLVED = (
@@ -37,7 +38,8 @@ NOT_RESOLVED = (
 class Counts:
     received: int = 0
     from_911: int = 0
-    resolved_by_phone: int = 0
+    resolved_by_phone: int = 0  # resolved or referred by the crisis line
+    no_answer_by_phone: int = 0  # closed by the crisis line after no answer: not a resolution
     in_person: int = 0
     held: int = 0
     returned_to_911: int = 0
@@ -78,7 +80,8 @@ def _aggregates() -> dict:
     return {
         "received": Count("pk"),
         "from_911": Count("pk", filter=Q(external_id__isnull=False)),
-        "resolved_by_phone": Count("pk", filter=~Q(phone_disposition="")),
+        "resolved_by_phone": Count("pk", filter=Q(phone_disposition__in=PHONE_RESOLUTIONS)),
+        "no_answer_by_phone": Count("pk", filter=Q(phone_disposition=CrisisCall.PhoneDisposition.NO_ANSWER)),
         "in_person": Count("pk", filter=Q(on_scene_at__isnull=False)),
         "held": Count("pk", filter=Q(was_held=True)),
         "returned_to_911": Count("pk", filter=Q(status=S.RETURNED_TO_911)),

@@ -16,7 +16,7 @@ The API, the web pages and the Celery tasks all call these functions; none holds
 from dispatch.services.assignment import call_assign, call_auto_assign, queue_serve
 from dispatch.services.intake import call_intake
 from dispatch.services.moves import call_transition, mover_for
-from dispatch.services.notes import call_add_note
+from dispatch.services.notes import call_add_note, clinical_notes_read
 from dispatch.services.outcomes import call_record_outcome, outcome_narratives_read
 from dispatch.services.retention import calls_erase_personal_data
 from dispatch.services.sweeper import SweepReport, sweep
@@ -35,6 +35,7 @@ __all__ = [
     "call_transition",
     "call_update",
     "calls_erase_personal_data",
+    "clinical_notes_read",
     "mover_for",
     "outcome_narratives_read",
     "queue_serve",

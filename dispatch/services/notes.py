@@ -9,11 +9,14 @@ erased with the caller's details (dispatch.services.retention).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
 from coresponder import audit
 from coresponder.errors import ApplicationError
+from coresponder.models import AuditEntry
 from coresponder.roles import Role, has_role
 from dispatch.models import CallEvent, CallNote, CrisisCall
 from dispatch.selectors import is_on_call
@@ -50,3 +53,23 @@ def call_add_note(
             "call": [None, call.pk], "clinical": [None, clinical], "text": [None, audit.length_only(text)],
         })  # fmt: skip
     return note
+
+
+# A page that shows a call's notes refreshes itself every few seconds: one audit entry per reader
+# and call this often is enough to say who read clinical notes, and when.
+CLINICAL_READ_EVERY = timedelta(minutes=10)
+
+
+def clinical_notes_read(*, call: CrisisCall, actor, notes) -> None:
+    """Record in the audit log that ``actor`` was shown clinical notes of ``call`` written by
+    someone else (a clinician reading their own notes is not a disclosure)."""
+    if not any(note.clinical and note.author_id != actor.pk for note in notes):
+        return
+    recent = AuditEntry.objects.filter(
+        action="call.clinical_notes_read",
+        actor=actor,
+        object_id=str(call.pk),
+        at__gte=timezone.now() - CLINICAL_READ_EVERY,
+    )
+    if not recent.exists():
+        audit.record("call.clinical_notes_read", call, actor=actor)

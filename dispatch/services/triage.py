@@ -12,6 +12,7 @@ from django.db import transaction
 from coresponder.errors import ApplicationError, ConflictError
 from dispatch.models import CallEvent, CrisisCall
 from dispatch.services.moves import lock_call, move, mover_for
+from dispatch.services.notes import call_add_note
 from dispatch.transitions import Mover
 
 S = CrisisCall.Status
@@ -36,7 +37,10 @@ def call_resolve_by_phone(
                 code="illegal_transition",
             )
         call.phone_disposition = disposition
-        label = CrisisCall.PhoneDisposition(disposition).label
         move(call, S.CLOSED, mover=Mover.COUNSELOR, actor=actor, source=source,
-             note="; ".join(filter(None, [label, note.strip()])))  # fmt: skip
+             note=CrisisCall.PhoneDisposition(disposition).label)  # fmt: skip
+        if note.strip():
+            # What the counselor wrote is about the caller: a note (erased with the caller's
+            # details), never the status history or the audit log, which are kept for good.
+            call_add_note(call=call, actor=actor, text=note, source=source)
     return call

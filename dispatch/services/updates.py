@@ -45,12 +45,20 @@ def call_update(
     """Apply an update to ``call``. Returns the call and the names of the fields that changed
     (none for a stale update or one that repeats what is stored)."""
     changes = {name: value for name, value in changes.items() if name in UPDATABLE_FIELDS}
+    if not _worth_a_lock(call.pk, changes, updated_at):
+        # A repeat that says what is stored, and is not newer: answered without locking the
+        # call, so the automatic dispatcher is never made to skip it for nothing.
+        return CrisisCall.objects.get(pk=call.pk), []
     with transaction.atomic():
         call = lock_call(call.pk)
-        if updated_at is not None and call.source_updated_at is not None and updated_at < call.source_updated_at:
+        if _stale(call, updated_at):
             return call, []  # an older report than the one applied: out of order, changes nothing
         changed = [name for name, value in changes.items() if getattr(call, name) != value]
         if not changed:
+            # Nothing new, but the newest report so far: a report older than it changes nothing
+            # later, even if it arrives after this one.
+            call.source_updated_at = updated_at
+            call.save(update_fields=["source_updated_at"])
             return call, []
         if call.status in CrisisCall.TERMINAL_STATUSES:
             raise ConflictError(
@@ -79,6 +87,21 @@ def call_update(
             # Waiting for a unit: rank it again from where it is now.
             jobs.assign_soon(call.pk) if call.status == S.RECEIVED else jobs.serve_queue_soon()
     return call, changed
+
+
+def _stale(call: CrisisCall, updated_at: datetime | None) -> bool:
+    return updated_at is not None and call.source_updated_at is not None and updated_at < call.source_updated_at
+
+
+def _worth_a_lock(call_id: int, changes: dict, updated_at: datetime | None) -> bool:
+    """Whether the update may change anything: a field, or the time of the newest report."""
+    call = CrisisCall.objects.filter(pk=call_id).first()
+    if call is None:
+        return True  # the locked read says "no such call"
+    if _stale(call, updated_at):
+        return False
+    newer = updated_at is not None and (call.source_updated_at is None or updated_at > call.source_updated_at)
+    return newer or any(getattr(call, name) != value for name, value in changes.items())
 
 
 def _record_update(call: CrisisCall, before: dict, *, actor, source: str, now: datetime) -> None:

@@ -198,7 +198,7 @@ def board_unit_status(request, unit_id: int):
 
 
 def call_detail_context(request, call: CrisisCall, form: NoteForm | None = None) -> dict:
-    return {"call": call, "notes": selectors.call_notes_for(request.user, call),
+    return {"call": call, "notes": list(selectors.call_notes_for(request.user, call)),
             "note_form": form or NoteForm(call_pk=call.pk), "can_act": has_role(request.user, Role.DISPATCHER)}  # fmt: skip
 
 
@@ -206,7 +206,9 @@ def call_detail_context(request, call: CrisisCall, form: NoteForm | None = None)
 @role_required(*BOARD_ROLES)
 def board_call(request, call_id: int):
     call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
-    return render(request, "dispatch/_call_detail.html", call_detail_context(request, call))
+    context = call_detail_context(request, call)
+    services.clinical_notes_read(call=call, actor=request.user, notes=context["notes"])
+    return render(request, "dispatch/_call_detail.html", context)
 
 
 @require_POST

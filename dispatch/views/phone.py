@@ -46,13 +46,21 @@ def my_unit_context(request) -> dict:
         if call is not None and call.status == CrisisCall.Status.CLEARED and clinician
         else None,
         "recent": selectors.unit_recent_calls(unit) if unit else [],
-        "notes": selectors.call_notes_for(request.user, call) if call else [],
+        "notes": _notes_read(request, call),
         "note_form": NoteForm(call_pk=call.pk) if call else None,
         # Red until someone on the unit (or the dispatcher) has read it.
         "safety_alert": call.alerts.filter(kind=CallAlert.Kind.SAFETY_FLAG_RAISED, cleared_at__isnull=True).first()
         if call
         else None,
     }
+
+
+def _notes_read(request, call: CrisisCall | None) -> list:
+    if call is None:
+        return []
+    notes = list(selectors.call_notes_for(request.user, call))
+    services.clinical_notes_read(call=call, actor=request.user, notes=notes)
+    return notes
 
 
 @role_required(*MEMBER_ROLES)

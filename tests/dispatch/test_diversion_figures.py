@@ -100,6 +100,9 @@ def test_the_diversion_csv_has_a_row_a_week_and_a_row_a_nature(client, users, we
     client.force_login(users["supervisor"])
     text = client.get("/reports/diversion.csv", PAGE).content.decode()
     lines = text.splitlines()
-    assert lines[0].startswith("group,key,received,from_911,resolved_by_phone,in_person,held,returned_to_911,cancelled")
-    assert "week,2030-03-04,6,5,1,3,1,1,1" in lines
-    assert "nature,psychosis,3,2,0,3,0,0,0" in lines  # one was phoned in, not from 911
+    assert (
+        lines[0]
+        == "group,key,received,from_911,resolved_by_phone,no_answer_by_phone,in_person,held,returned_to_911,cancelled"
+    )
+    assert "week,2030-03-04,6,5,1,0,3,1,1,1" in lines
+    assert "nature,psychosis,3,2,0,0,3,0,0,0" in lines  # one was phoned in, not from 911

@@ -39,7 +39,8 @@ def test_a_counselor_resolves_a_call_by_phone_and_it_closes_with_the_disposition
     call_resolve_by_phone(call=call, actor=users["counselor"], disposition="referred_by_phone", note="988 follow-up")
     call.refresh_from_db()
     assert (call.status, call.phone_disposition, call.closed_at is not None) == (S.CLOSED, "referred_by_phone", True)
-    assert call.events.last().note == "Referred by phone; 988 follow-up"
+    assert call.events.last().note == "Referred by phone", "what the counselor wrote is a note, not history"
+    assert call.call_notes.get().text == "988 follow-up"
 
 
 def test_a_counselor_sends_a_unit_and_the_automatic_dispatcher_takes_over(users, unit_at):
@@ -112,3 +113,16 @@ def test_issue_token_knows_the_counselor_role():
     out = StringIO()
     call_command("issue_token", "line-1", "--role", "counselor", stdout=out, stderr=StringIO())
     assert len(out.getvalue().strip().splitlines()[-1]) > 20
+
+
+def test_a_counselor_reads_the_calls_that_came_through_triage_and_no_others(api, users, call_in):
+    through = new_call()
+    call_transition(call=through, to_status=S.RECEIVED, actor=users["counselor"])
+    waiting = new_call()
+    elsewhere = call_in(S.DISPATCHED)  # straight to the dispatcher: not the crisis line's
+    listed = {call["id"] for call in api("counselor").get("/api/v1/calls/").json()["results"]}
+    assert listed == {through.pk, waiting.pk}
+    assert api("counselor").get(f"/api/v1/calls/{elsewhere.pk}/").status_code == 404
+    assert (
+        api("counselor").post(f"/api/v1/calls/{elsewhere.pk}/notes/", {"text": "x"}, format="json").status_code == 404
+    )

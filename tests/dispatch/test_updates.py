@@ -133,3 +133,21 @@ def test_a_repeat_that_tries_to_change_the_status_is_a_400(api):
     post(api)
     response = post(api, status="cancelled")
     assert response.status_code == 400 and "status" in response.json()["error"]["fields"]
+
+
+def test_a_report_older_than_one_that_changed_nothing_still_changes_nothing(api):
+    """911's reports arrive out of order: the newest one, even if it said what was stored, is
+    the one an older report cannot undo."""
+    now = timezone.now()
+    post(api, weapons=True, updated_at=now.isoformat())
+    post(api, weapons=True, updated_at=(now + timedelta(seconds=20)).isoformat())  # nothing new
+    late = post(api, weapons=False, updated_at=(now + timedelta(seconds=10)).isoformat()).json()
+    assert late["weapons"] is True
+
+
+def test_911_updates_a_call_received_days_ago_without_its_receipt_being_refused(api):
+    days_ago = (timezone.now() - timedelta(hours=20)).isoformat()
+    call_id = post(api, received_at=days_ago).json()["id"]
+    CrisisCall.objects.filter(pk=call_id).update(received_at=timezone.now() - timedelta(days=3))
+    response = post(api, received_at=(timezone.now() - timedelta(days=3)).isoformat(), priority=1)
+    assert response.status_code == 200 and response.json()["priority"] == 1
