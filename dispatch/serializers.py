@@ -93,7 +93,8 @@ class CallIntakeSerializer(StrictModelSerializer):
     )
 
     def validate_received_at(self, value):
-        if CrisisCall.objects.filter(external_id=self.initial_data.get("external_id") or None).exists():
+        external_id = self.initial_data.get("external_id")
+        if external_id and CrisisCall.objects.filter(external_id=external_id).exists():
             return value  # a repeat: the stored receipt stands, however long ago it was
         now = timezone.now()
         if value > now + timedelta(minutes=2):

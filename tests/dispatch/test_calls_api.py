@@ -264,7 +264,8 @@ def test_the_safety_screens_event_has_no_actor_and_the_schema_allows_it(api):
     assert schema["components"]["schemas"]["Event"]["properties"]["actor"]["nullable"] is True
 
 
-def test_a_call_dated_in_the_future_or_days_ago_is_refused(api):
+def test_a_call_dated_in_the_future_or_days_ago_is_refused(api, call_in):
+    call_in(S.QUEUED, external_id=None)  # a phoned-in call: a new one without a number is no repeat of it
     body = {"lat": DOWNTOWN[0], "lon": DOWNTOWN[1], "nature": "other", "priority": 3}
     for when in (timezone.now() + timedelta(hours=1), timezone.now() - timedelta(days=3)):
         response = api("intake").post("/api/v1/calls/", {**body, "received_at": when.isoformat()})
