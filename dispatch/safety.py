@@ -11,7 +11,8 @@ path (SPEC §2):
 - a flagged call sent by hand and given back (declined, "back to queue") waits held, not queued,
   and so does a flagged call the crisis line sends on (``where_it_waits``);
 - a flag raised later clears any release and holds a waiting call again; lowering a flag never
-  releases.
+  releases;
+- a release of a flagged call needs the dispatcher's safety review note (``release_refusal``).
 
 The database holds the rule too: the check constraint ``call_flagged_waits_for_release`` keeps
 a flagged, unreleased call out of the statuses the automatic dispatcher reads
@@ -40,6 +41,14 @@ def where_it_waits(call: CrisisCall, to_status: str) -> str:
     if to_status in CrisisCall.AUTO_DISPATCH_STATUSES and awaits_release(call):
         return S.HELD
     return to_status
+
+
+def release_refusal(call: CrisisCall, note: str) -> str:
+    """Why a dispatcher's release of ``call`` is refused ("": it is not): a flagged call is
+    released only with a safety review note, which the release event keeps."""
+    if call.safety_flags and not (note or "").strip():
+        return f"Say why call {call.pk} ({describe(call.safety_flags)}) is safe for a plain-clothes team."
+    return ""
 
 
 def raised_flags(call: CrisisCall, changes: dict) -> list[str]:

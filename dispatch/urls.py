@@ -9,6 +9,7 @@ urlpatterns = [
     path("board/map.json", board.board_map, name="board-map"),
     path("board/calls/new/", board.board_new_call, name="board-new-call"),
     path("board/calls/<id:call_id>/move/", board.board_move, name="board-move"),
+    path("board/calls/<id:call_id>/decide/<slug:to_status>/", board.board_decide, name="board-decide"),
     path("board/calls/<id:call_id>/recommend/", board.board_recommend, name="board-recommend"),
     path("board/calls/<id:call_id>/assign/", board.board_assign, name="board-assign"),
     path("board/units/<id:unit_id>/status/", board.board_unit_status, name="board-unit-status"),

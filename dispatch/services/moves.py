@@ -114,6 +114,10 @@ def move(
     now = now or timezone.now()
     from_status, from_unit_id = call.status, call.unit_id
     if from_status == S.HELD and to_status == S.RECEIVED:  # the dispatcher lets a co-responder unit go
+        if refusal := safety.release_refusal(call, note):
+            raise ApplicationError(
+                refusal, code="review_note_required", fields={"note": ["Required to release a flagged call."]}
+            )
         call.released_at, call.released_by = now, actor if actor is not None and actor.is_authenticated else None
         note = note or "Released for automatic dispatch"
     if to_status == S.DISPATCHED and mover == Mover.SYSTEM and not safety.may_send_automatically(call):

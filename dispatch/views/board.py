@@ -6,7 +6,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -24,12 +24,12 @@ from units.models import Unit
 
 REASSIGNABLE = transitions.REASSIGNABLE
 ASSIGNABLE = {*CrisisCall.WAITING_STATUSES, *transitions.REASSIGNABLE}
-CONFIRM = {
-    CrisisCall.Status.CANCELLED,
-    CrisisCall.Status.RETURNED_TO_911,
-    CrisisCall.Status.QUEUED,
-    CrisisCall.Status.HELD,
-}
+# The moves a dispatcher decides in a small panel first: what the button does, in words
+# ("Cancel call #12" / "Keep call"), and for a release the safety review it needs.
+DECIDED_IN_A_PANEL = {
+    CrisisCall.Status.RECEIVED, CrisisCall.Status.CANCELLED, CrisisCall.Status.RETURNED_TO_911,
+    CrisisCall.Status.QUEUED, CrisisCall.Status.HELD,
+}  # fmt: skip
 
 
 def timer_thresholds(call: CrisisCall) -> tuple[int | None, int | None]:
@@ -59,6 +59,7 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
     alerts = [a for a in call.alerts.all() if a.cleared_at is None]
     return {
         "call": call,
+        "held": call.status == CrisisCall.Status.HELD,
         # Waiting calls are timed from receipt, others from their last change.
         "since": call.received_at if call.status in CrisisCall.WAITING_STATUSES else call.status_changed_at,
         "amber": amber,
@@ -66,7 +67,12 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
         "alerts": [a for a in alerts if a.kind != CallAlert.Kind.SAFETY_FLAG_RAISED],
         "safety_alert": next((a for a in alerts if a.kind == CallAlert.Kind.SAFETY_FLAG_RAISED), None),
         "moves": [
-            {"status": s, "label": move_label(call, s), "confirm": s in CONFIRM}
+            {
+                "status": s,
+                "label": move_label(call, s),
+                "panel": s in DECIDED_IN_A_PANEL,
+                "danger": s != CrisisCall.Status.RECEIVED,
+            }  # fmt: skip
             for s in moves
             if s in MOVE_LABELS and s != CrisisCall.Status.DISPATCHED
         ],
@@ -75,10 +81,49 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
     }
 
 
+# What needs the dispatcher now, in the order the strip says it: each a row's reason to come first.
+NEEDS = [
+    ("held", "held for review"),
+    ("not_acknowledged", "not acknowledged"),
+    ("overdue", "overdue"),
+    ("safety_alert", "safety alert"),
+]
+OVERDUE = {CallAlert.Kind.WAITING_TOO_LONG, CallAlert.Kind.WAITING_IN_TRIAGE}
+
+
+def needs_of(row: dict) -> list[str]:
+    """Why this call needs the dispatcher now (nothing: it can wait its turn)."""
+    kinds = {alert.kind for alert in row["alerts"]}
+    return [
+        need
+        for need, present in (
+            ("held", row["call"].status == CrisisCall.Status.HELD),
+            ("not_acknowledged", CallAlert.Kind.NOT_ACKNOWLEDGED in kinds),
+            ("overdue", bool(kinds & OVERDUE)),
+            ("safety_alert", row["safety_alert"] is not None),
+        )
+        if present
+    ]
+
+
+def needs_strip(rows: list[dict]) -> list[dict]:
+    """The strip at the top: how many calls need each thing, each linking to the first such row."""
+    strip = []
+    for need, words in NEEDS:
+        matching = [row for row in rows if need in row["needs"]]
+        if matching:
+            strip.append({"need": need, "count": len(matching), "words": words, "first": matching[0]["call"].pk})
+    return strip
+
+
 def board_context(request) -> dict:
     now = timezone.now()
     can_act = has_role(request.user, Role.DISPATCHER)
     rows = [board_row(call, can_act=can_act) for call in selectors.board_calls()]
+    for row in rows:
+        row["needs"] = needs_of(row)
+    # What needs the dispatcher now comes first; the rest keeps its order (waiting, urgency, age).
+    rows.sort(key=lambda row: not row["needs"])
     units = list(selectors.board_units(now))
     stale_after = settings.DISPATCH_LOCATION_STALE_AFTER
     for unit in units:
@@ -87,6 +132,8 @@ def board_context(request) -> dict:
         "rows": rows,
         # Red at the top until acknowledged: a safety flag raised on a call that has a unit.
         "safety_alerts": [row for row in rows if row["safety_alert"]],
+        "needs": needs_strip(rows),
+        "needing": sum(1 for row in rows if row["needs"]),
         "waiting": sum(1 for r in rows if r["call"].status in CrisisCall.WAITING_STATUSES),
         "active": sum(1 for r in rows if r["call"].status not in CrisisCall.WAITING_STATUSES),
         "units": units,
@@ -238,3 +285,32 @@ def board_acknowledge(request, call_id: int):
     except ApplicationError as refusal:
         return _after_board_action(request, refusal)
     return _after_board_action(request, success=f"Call {call.pk}: safety alert acknowledged.")
+
+
+def decision_words(call: CrisisCall, to_status: str) -> dict:
+    """What the panel for a move says: its question, the button that does it, the one that does not."""
+    S = CrisisCall.Status
+    unit = f" ({call.unit.call_sign} is freed)" if call.unit_id else ""
+    return {
+        S.RECEIVED: {"title": f"Release call #{call.pk} for automatic dispatch?", "do": f"Release call #{call.pk}",
+                     "keep": "Keep it held"},
+        S.CANCELLED: {"title": f"Cancel call #{call.pk}?{unit}", "do": f"Cancel call #{call.pk}", "keep": "Keep call"},
+        S.RETURNED_TO_911: {"title": f"Return call #{call.pk} to 911?{unit}", "do": f"Return call #{call.pk} to 911",
+                            "keep": "Keep call"},
+        S.QUEUED: {"title": f"Put call #{call.pk} back in the queue?{unit}", "do": "Back to queue", "keep": "Keep call"},
+        S.HELD: {"title": f"Hold call #{call.pk} for review?{unit}", "do": f"Hold call #{call.pk}", "keep": "Keep call"},
+    }[to_status]  # fmt: skip
+
+
+@require_GET
+@role_required(Role.DISPATCHER)
+def board_decide(request, call_id: int, to_status: str):
+    """The panel in which a dispatcher confirms a move that frees a unit or ends a call, or reviews
+    a flagged call's safety before releasing it."""
+    call = get_object_or_404(CrisisCall.objects.select_related("unit"), pk=call_id)
+    if to_status not in DECIDED_IN_A_PANEL:
+        raise Http404
+    context = {"call": call, "to_status": to_status, "words": decision_words(call, to_status),
+               "release": to_status == CrisisCall.Status.RECEIVED,
+               "review": to_status == CrisisCall.Status.RECEIVED and bool(call.safety_flags)}  # fmt: skip
+    return render(request, "dispatch/_decision.html", context)

@@ -29,12 +29,14 @@
   }
   document.addEventListener("htmx:configRequest", function (e) { activityHeaders(e.detail.headers); });
 
-  // --- the drawer closes after an assignment, or on its Close button ---
+  // --- the drawer closes after an assignment or a decided move, unless it was refused (the
+  // refusal shows in the panels, and the drawer stays open for the dispatcher to correct it) ---
   var drawer = document.getElementById("drawer");
-  document.addEventListener("htmx:afterRequest", function (e) {
-    if (e.detail.successful && e.detail.elt.classList && e.detail.elt.classList.contains("assign-form")) {
-      drawer.innerHTML = "";
-    }
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var from = e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (!from || !from.classList) { return; }
+    var closing = from.classList.contains("assign-form") || from.classList.contains("decision-form");
+    if (closing && !document.querySelector("#board-panels .msg-error")) { drawer.innerHTML = ""; }
   });
   document.addEventListener("click", function (e) {
     if (e.target.closest("[data-close-drawer]")) { drawer.innerHTML = ""; }

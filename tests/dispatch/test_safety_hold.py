@@ -47,7 +47,7 @@ def test_a_flagged_call_sent_by_hand_and_given_back_waits_held_and_the_queue_nev
 def test_a_release_is_recorded_and_lets_the_automatic_dispatcher_send_the_call(users, unit_at):
     unit = unit_at(0.5)
     call = new_call(violence=True)
-    call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"])
+    call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"], note="neighbour confirms he is calm")
     call.refresh_from_db()
     assert call.released_by == users["dispatcher"] and call.released_at is not None
     call_auto_assign(call_id=call.pk)
@@ -64,7 +64,7 @@ def test_a_flag_raised_after_the_release_holds_the_call_again_and_lowering_it_ne
     call_update(call=call, actor=users["intake"], source="api", medical_emergency=True)
     call.refresh_from_db()
     assert (call.status, call.released_at) == (S.HELD, None)
-    call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"])
+    call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"], note="EMS on scene first")
     call_update(call=call, actor=users["intake"], source="api", self_harm_in_progress=True)
     call.refresh_from_db()
     assert (call.status, call.released_at) == (S.HELD, None), "a new flag needs a new release"
@@ -78,3 +78,22 @@ def test_the_database_refuses_a_flagged_unreleased_call_where_the_automatic_disp
     call = call_in(S.HELD, weapons=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         CrisisCall.objects.filter(pk=call.pk).update(status=status)
+
+
+def test_a_flagged_call_is_released_only_with_a_safety_review_note_which_the_history_keeps(api, users, call_in):
+    call = call_in(S.HELD, weapons=True)
+    refused = api("dispatcher").post(f"/api/v1/calls/{call.pk}/transition/", {"status": "received"}, format="json")
+    assert refused.status_code == 400 and "note" in refused.json()["error"]["fields"]
+    call.refresh_from_db()
+    assert (call.status, call.released_at) == (S.HELD, None)
+    note = "Knife locked in the car by the brother; caller calm"
+    api("dispatcher").post(f"/api/v1/calls/{call.pk}/transition/", {"status": "received", "note": note}, format="json")
+    call.refresh_from_db()
+    assert call.status != S.HELD and call.events.filter(to_status=S.RECEIVED).get().note == note
+
+
+def test_a_call_held_without_a_flag_is_released_without_a_note(users, call_in):
+    call = call_in(S.HELD)
+    call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"])
+    call.refresh_from_db()
+    assert call.status == S.RECEIVED

@@ -148,5 +148,5 @@ def test_releasing_a_held_call_sends_its_assignment_to_the_broker(
 ):
     call = call_in(S.HELD, weapons=True)
     with django_capture_on_commit_callbacks(execute=True):
-        call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"])
+        call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"], note="knife put away")
     assert ("dispatch.tasks.assign_call", [call.pk]) in broker_messages()

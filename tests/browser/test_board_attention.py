@@ -1,0 +1,72 @@
+"""The board under pressure (issue 13), as a dispatcher at 3 a.m. sees it: what needs them now
+comes first and is counted in the tab's title, a new event sounds once, a flagged call is
+released only with a safety review."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from dispatch.models import CallAlert, CrisisCall
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+S = CrisisCall.Status
+DESK = {"width": 1440, "height": 900}
+
+
+def test_a_held_call_and_a_stale_dispatch_come_first_the_title_counts_them_and_a_new_one_sounds(
+    page, log_in, users, call_in, screenshot, no_map_tiles
+):
+    page.set_viewport_size(DESK)
+    call_in(S.QUEUED, address="2 Quiet St", priority=1)
+    call_in(S.EN_ROUTE, address="3 Busy Ave", priority=1)
+    held = call_in(S.HELD, weapons=True, address="1 Held Rd", priority=3)
+    stale = call_in(S.DISPATCHED, address="4 Silent Ct", priority=3)
+    CallAlert.objects.create(call=stale, kind=CallAlert.Kind.NOT_ACKNOWLEDGED, raised_at=timezone.now())
+    log_in("dispatcher")
+    expect(page).to_have_title(re.compile(r"^\(2\) Board"))
+    rows = page.locator("tr.call")
+    expect(rows.nth(0)).to_contain_text("1 Held Rd")
+    expect(rows.nth(0).locator(".hold-badge")).to_have_text("HOLD — review")
+    expect(rows.nth(1)).to_contain_text("4 Silent Ct")
+    strip = page.locator(".needs-now")
+    expect(strip).to_contain_text("1 held for review · 1 not acknowledged")
+    expect(strip.get_by_role("link", name="1 held for review")).to_have_attribute("href", f"#call-{held.pk}")
+    screenshot("needs-now")
+
+    page.locator("body").click()  # a person at the console: the browser lets the page make sound
+    call_in(S.HELD, violence=True, address="5 New Way")
+    expect(page).to_have_title(re.compile(r"^\(3\) Board"), timeout=6000)
+    expect(page.locator("body")).to_have_attribute("data-tones", "1")
+
+    page.get_by_role("button", name="Sound on").click()  # muted for this console, remembered
+    call_in(S.HELD, medical_emergency=True, address="6 Later Ln")
+    expect(page).to_have_title(re.compile(r"^\(4\) Board"), timeout=6000)
+    expect(page.locator("body")).to_have_attribute("data-tones", "1")
+    page.reload()
+    expect(page.get_by_role("button", name="Sound off")).to_be_visible()
+
+
+def test_release_without_a_safety_review_is_refused_and_with_one_it_is_recorded(
+    page, log_in, users, call_in, screenshot, no_map_tiles
+):
+    call = call_in(S.HELD, weapons=True, address="7 Knife Rd")
+    log_in("dispatcher")
+    row = page.locator(f"#call-{call.pk}")
+    row.get_by_role("button", name="Release…").click()
+    drawer = page.locator("#drawer")
+    expect(drawer).to_contain_text("WEAPONS")
+    drawer.get_by_role("button", name=f"Release call #{call.pk}").click()
+    expect(page.locator(".messages")).to_contain_text("is safe for a plain-clothes team")
+    expect(drawer.get_by_role("button", name=f"Release call #{call.pk}")).to_be_visible(), "the panel stays open"
+    call.refresh_from_db()
+    assert call.status == S.HELD
+
+    drawer.get_by_label("Safety review: why a plain-clothes team may go (required)").fill("Knife handed to a neighbour")
+    screenshot("release-review")
+    drawer.get_by_role("button", name=f"Release call #{call.pk}").click()
+    expect(drawer).to_be_empty()
+    call.refresh_from_db()
+    assert call.released_by == users["dispatcher"]
+    assert call.events.get(to_status=S.RECEIVED).note == "Knife handed to a neighbour"
