@@ -72,7 +72,7 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
                 "label": move_label(call, s),
                 "panel": s in DECIDED_IN_A_PANEL,
                 "danger": s != CrisisCall.Status.RECEIVED,
-            }  # fmt: skip
+            }
             for s in moves
             if s in MOVE_LABELS and s != CrisisCall.Status.DISPATCHED
         ],

@@ -46,9 +46,9 @@
   }
 
   function update() {
-    var panels = document.getElementById("board-panels");
-    if (!panels) { return; }
-    var needing = Number(panels.dataset.needing || 0);
+    var strip = document.getElementById("needs-now");  // inside the panels: refreshed with them
+    if (!strip) { return; }
+    var needing = Number(strip.dataset.needing || 0);
     document.title = (needing ? "(" + needing + ") " : "") + BASE_TITLE;
     if (previous !== null && needing > previous) { tone(); }
     previous = needing;

@@ -42,6 +42,40 @@
     if (e.target.closest("[data-close-drawer]")) { drawer.innerHTML = ""; }
   });
 
+  // --- messages become toasts that stay until dismissed: a refusal must not vanish with the
+  // next refresh of the panels ---
+  var toasts = document.getElementById("toasts");
+  function keepMessages() {
+    if (!toasts) { return; }
+    document.querySelectorAll("#board-panels .messages li").forEach(function (item) {
+      var toast = document.createElement("p");
+      toast.className = "toast " + item.className;
+      toast.setAttribute("role", item.classList.contains("msg-error") ? "alert" : "status");
+      var text = document.createElement("span");
+      text.textContent = item.textContent;
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "toast-close";
+      close.textContent = "Dismiss";
+      close.addEventListener("click", function () { toast.remove(); });
+      toast.appendChild(text);
+      toast.appendChild(close);
+      toasts.appendChild(toast);
+      item.remove();
+    });
+  }
+  keepMessages();
+  document.addEventListener("htmx:afterSwap", keepMessages);
+
+  // --- no row moves under a pressed pointer: a refresh waits for the click to finish ---
+  var pressed = false;
+  document.addEventListener("pointerdown", function () { pressed = true; }, true);
+  document.addEventListener("pointerup", function () { setTimeout(function () { pressed = false; }, 400); }, true);
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var polling = e.detail.elt && e.detail.elt.id === "board-panels" && e.detail.requestConfig.verb === "get";
+    if (polling && pressed) { e.preventDefault(); }  // the next poll, 3 s on, takes its place
+  });
+
   // --- the map ---
   var element = document.getElementById("map");
   if (!element || typeof L === "undefined") { return; }

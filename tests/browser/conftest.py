@@ -76,8 +76,10 @@ def no_map_tiles(settings):
 
 @pytest.fixture(autouse=True)
 def no_content_security_policy_violations(page):
-    """Every browser test also checks that the page broke none of the CSP's rules."""
+    """Every browser test also checks that the page broke none of the CSP's rules and that no
+    script failed (an uncaught error is a feature that silently does not work)."""
     violations = []
+    page.on("pageerror", lambda error: violations.append(f"script error: {error}"))
     page.on(
         "console",
         lambda message: (

@@ -58,7 +58,7 @@ def test_release_without_a_safety_review_is_refused_and_with_one_it_is_recorded(
     drawer = page.locator("#drawer")
     expect(drawer).to_contain_text("WEAPONS")
     drawer.get_by_role("button", name=f"Release call #{call.pk}").click()
-    expect(page.locator(".messages")).to_contain_text("is safe for a plain-clothes team")
+    expect(page.locator(".toasts")).to_contain_text("is safe for a plain-clothes team")
     expect(drawer.get_by_role("button", name=f"Release call #{call.pk}")).to_be_visible(), "the panel stays open"
     call.refresh_from_db()
     assert call.status == S.HELD
@@ -70,3 +70,28 @@ def test_release_without_a_safety_review_is_refused_and_with_one_it_is_recorded(
     call.refresh_from_db()
     assert call.released_by == users["dispatcher"]
     assert call.events.get(to_status=S.RECEIVED).note == "Knife handed to a neighbour"
+
+
+def test_a_refresh_keeps_the_dispatchers_place_and_a_refusal_stays_until_dismissed(
+    page, log_in, users, call_in, no_map_tiles
+):
+    call = call_in(S.QUEUED, address="8 Focus St")
+    log_in("dispatcher")
+    notes = page.locator(f"#call-{call.pk}").get_by_role("button", name="Notes…")
+    notes.focus()
+    marker = notes.evaluate_handle("button => { button.seenBefore = true; return button; }")
+    page.wait_for_timeout(6500)  # two refreshes of the panels
+    expect(notes).to_be_focused()
+    assert marker.evaluate("button => button.isConnected && button.seenBefore"), "the same button, morphed in place"
+
+    # A refusal -- a flagged call released without a safety review -- stays through refreshes
+    # until it is dismissed.
+    flagged = call_in(S.HELD, weapons=True, address="9 Toast Rd")
+    page.locator(f"#call-{flagged.pk}").get_by_role("button", name="Release…").click()
+    page.locator("#drawer").get_by_role("button", name=f"Release call #{flagged.pk}").click()
+    toast = page.locator(".toasts .toast.msg-error")
+    expect(toast).to_contain_text("is safe for a plain-clothes team")
+    page.wait_for_timeout(7000)
+    expect(toast).to_be_visible()
+    toast.get_by_role("button", name="Dismiss").click()
+    expect(toast).to_have_count(0)
