@@ -8,7 +8,7 @@ from units.models import Unit
 class NewCallForm(ApplicationErrorMixin, forms.ModelForm):
     """A call phoned in to the dispatcher, with the safety screen."""
 
-    lat = forms.FloatField(min_value=-90, max_value=90, label="Latitude", help_text="Click the map to fill in.")
+    lat = forms.FloatField(min_value=-90, max_value=90, label="Latitude", help_text="Or use Set location on map below.")
     lon = forms.FloatField(min_value=-180, max_value=180, label="Longitude")
 
     class Meta:

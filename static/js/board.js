@@ -100,7 +100,7 @@
     var bounds = [];
     data.units.forEach(function (u) {
       var marker = L.circleMarker([u.lat, u.lon], {
-        radius: 9, weight: 2, color: "#111827", fillOpacity: 0.9,
+        radius: 9, weight: 2, color: "#111827", fillOpacity: 0.9, bubblingMouseEvents: false,
         fillColor: STATUS_COLOURS[u.status] || "#9ca3af"
       }).bindTooltip(label([u.call_sign, words(u.status)]), {permanent: false});
       marker.options.unitId = u.id;
@@ -109,7 +109,7 @@
     });
     data.calls.forEach(function (c) {
       var marker = L.circleMarker([c.lat, c.lon], {
-        radius: 7, weight: 4, color: PRIORITY_COLOURS[c.priority] || "#111827", fillColor: "#ffffff", fillOpacity: 1
+        radius: 7, weight: 4, bubblingMouseEvents: false, color: PRIORITY_COLOURS[c.priority] || "#111827", fillColor: "#ffffff", fillOpacity: 1
       }).bindTooltip(label(["P" + c.priority + " " + c.nature, c.address || "", words(c.status)]));
       layer.addLayer(marker);
       bounds.push([c.lat, c.lon]);
@@ -137,14 +137,48 @@
   var timer = setInterval(refresh, 3000);
   refresh();
 
-  // Clicking the map fills the new-call form's coordinates.
-  map.on("click", function (e) {
+  // Setting a new call's location is done on purpose: "Set location on map" puts the map in a
+  // mode where a click drops a pin (draggable) that fills the form's coordinates. A click on a
+  // marker never sets it (markers do not bubble their clicks, and since the canvas draws them the
+  // handler also checks what lies under the pointer), and outside the mode a click changes nothing.
+  element.leafletMap = map;  // for the browser tests, which click where a marker is drawn
+  var setButton = document.getElementById("set-location");
+  var placing = false, pin = null;
+  function fill(latlng) {
     var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
-    if (lat && lon) {
-      lat.value = e.latlng.lat.toFixed(5);
-      lon.value = e.latlng.lng.toFixed(5);
-      var details = document.querySelector("details.new-call");
-      if (details) { details.open = true; }
+    if (!lat || !lon) { return; }
+    lat.value = latlng.lat.toFixed(5);
+    lon.value = latlng.lng.toFixed(5);
+  }
+  function setPlacing(on) {
+    placing = on;
+    element.classList.toggle("placing", on);
+    if (setButton) {
+      setButton.setAttribute("aria-pressed", on ? "true" : "false");
+      setButton.textContent = on ? "Click the map to place the call (Esc to stop)" : "Set location on map";
     }
+  }
+  if (setButton) {
+    setButton.addEventListener("click", function () { setPlacing(!placing); });
+  }
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape" && placing) { setPlacing(false); } });
+  function onAMarker(e) {  // the canvas draws the markers: a click on one is a click on the map too
+    var hit = false;
+    layer.eachLayer(function (marker) {
+      var at = map.latLngToContainerPoint(marker.getLatLng());
+      if (at.distanceTo(e.containerPoint) <= marker.getRadius() + marker.options.weight + 2) { hit = true; }
+    });
+    return hit;
+  }
+  map.on("click", function (e) {
+    if (!placing || onAMarker(e)) { return; }
+    if (!pin) {
+      pin = L.marker(e.latlng, {draggable: true, keyboard: false, title: "The new call",
+                                icon: L.divIcon({className: "call-pin", iconSize: [22, 22]})}).addTo(map);
+      pin.on("dragend", function () { fill(pin.getLatLng()); });
+    } else {
+      pin.setLatLng(e.latlng);
+    }
+    fill(e.latlng);
   });
 })();

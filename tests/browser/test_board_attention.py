@@ -95,3 +95,35 @@ def test_a_refresh_keeps_the_dispatchers_place_and_a_refusal_stays_until_dismiss
     expect(toast).to_be_visible()
     toast.get_by_role("button", name="Dismiss").click()
     expect(toast).to_have_count(0)
+
+
+def test_a_new_calls_location_is_set_on_purpose_and_never_by_a_click_on_a_marker(
+    page, log_in, users, unit_at, no_map_tiles
+):
+    unit = unit_at(1, call_sign="CR-61")
+    log_in("dispatcher")
+    page.get_by_text("New call").click()
+    lat, lon = page.get_by_label("Latitude"), page.get_by_label("Longitude")
+    map_box = page.locator("#map")
+    expect(map_box).to_have_attribute("data-markers", "1")
+
+    def click_at(latitude, longitude):
+        point = map_box.evaluate(
+            "(map, ll) => map.leafletMap.latLngToContainerPoint(ll)", {"lat": latitude, "lng": longitude}
+        )
+        map_box.click(position={"x": point["x"], "y": point["y"]})
+
+    page.mouse.click(10, 10)  # nowhere in particular
+    map_box.click(position={"x": 40, "y": 300})
+    expect(lat).to_have_value("")  # a click on the map outside the mode changes nothing
+
+    page.get_by_role("button", name="Set location on map").click()
+    click_at(unit.lat, unit.lon)  # on the unit's marker
+    expect(lat).to_have_value("")
+    map_box.click(position={"x": 60, "y": 320})
+    expect(lat).not_to_have_value("")
+    placed = (lat.input_value(), lon.input_value())
+    click_at(unit.lat, unit.lon)
+    assert (lat.input_value(), lon.input_value()) == placed, "the marker click never reached the map"
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Set location on map")).to_have_attribute("aria-pressed", "false")
