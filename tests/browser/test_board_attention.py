@@ -127,3 +127,26 @@ def test_a_new_calls_location_is_set_on_purpose_and_never_by_a_click_on_a_marker
     assert (lat.input_value(), lon.input_value()) == placed, "the marker click never reached the map"
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Set location on map")).to_have_attribute("aria-pressed", "false")
+
+
+def test_j_a_enter_sends_the_recommended_unit_and_question_mark_lists_the_keys(
+    page, log_in, users, call_in, unit_at, no_map_tiles
+):
+    near = unit_at(0.5, call_sign="CR-81")
+    unit_at(4, call_sign="CR-82")
+    call = call_in(S.QUEUED, address="10 Keyboard Rd")
+    log_in("dispatcher")
+    expect(page.locator(f"#call-{call.pk}")).to_be_visible()
+    page.wait_for_load_state("load")  # the page's scripts are listening
+    page.keyboard.press("?")
+    expect(page.get_by_label("Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_label("Keyboard shortcuts")).to_be_hidden()
+    page.keyboard.press("j")
+    expect(page.locator(f"#call-{call.pk}")).to_be_focused()
+    page.keyboard.press("a")
+    expect(page.locator("#drawer").get_by_role("button", name="Assign CR-81")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#call-{call.pk}")).to_contain_text("CR-81")
+    call.refresh_from_db()
+    assert (call.status, call.unit) == (S.DISPATCHED, near)
