@@ -71,12 +71,14 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
                 "status": s,
                 "label": move_label(call, s),
                 "panel": s in DECIDED_IN_A_PANEL,
-                "danger": s != CrisisCall.Status.RECEIVED,
+                # Ends the call or frees its unit: outlined in red, and in the row's menu.
+                "danger": s in DECIDED_IN_A_PANEL and s != CrisisCall.Status.RECEIVED,
             }
             for s in moves
             if s in MOVE_LABELS and s != CrisisCall.Status.DISPATCHED
         ],
         "can_assign": can_act and call.status in ASSIGNABLE,
+        "menu_id": f"menu-call-{call.pk}",
         "reassigning": call.status in REASSIGNABLE,
     }
 
@@ -122,6 +124,9 @@ def board_context(request) -> dict:
     rows = [board_row(call, can_act=can_act) for call in selectors.board_calls()]
     for row in rows:
         row["needs"] = needs_of(row)
+        # One line a row: the next step on the row itself, the moves that end or undo in a menu.
+        forward = [move for move in row["moves"] if not move["danger"]][:1]
+        row["inline_moves"], row["menu_moves"] = forward, [move for move in row["moves"] if move not in forward]
     # What needs the dispatcher now comes first; the rest keeps its order (waiting, urgency, age).
     rows.sort(key=lambda row: not row["needs"])
     units = list(selectors.board_units(now))

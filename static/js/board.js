@@ -67,6 +67,17 @@
   keepMessages();
   document.addEventListener("htmx:afterSwap", keepMessages);
 
+  // --- an open menu stays open through a refresh (the server's rows know nothing of it) ---
+  var openMenus = [];
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "board-panels") {
+      openMenus = Array.prototype.map.call(document.querySelectorAll("#board-panels details.menu[open]"), function (d) { return d.id; });
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    openMenus.forEach(function (id) { var menu = document.getElementById(id); if (menu) { menu.open = true; } });
+  });
+
   // --- no row moves under a pressed pointer: a refresh waits for the click to finish ---
   var pressed = false;
   document.addEventListener("pointerdown", function () { pressed = true; }, true);

@@ -150,3 +150,26 @@ def test_j_a_enter_sends_the_recommended_unit_and_question_mark_lists_the_keys(
     expect(page.locator(f"#call-{call.pk}")).to_contain_text("CR-81")
     call.refresh_from_db()
     assert (call.status, call.unit) == (S.DISPATCHED, near)
+
+
+def test_at_1440_by_900_six_calls_and_eight_units_fit_above_the_fold(
+    page, log_in, users, call_in, unit_at, screenshot, no_map_tiles
+):
+    page.set_viewport_size(DESK)
+    for i in range(8):
+        unit_at(0.3 * (i + 1), call_sign=f"CR-9{i}")
+    statuses = [S.HELD, S.QUEUED, S.QUEUED, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE]
+    for i, status in enumerate(statuses):
+        call_in(status, address=f"{100 + i} Long Avenue Northwest", weapons=status == S.HELD)
+    log_in("dispatcher")
+    expect(page.locator("tr.call")).to_have_count(6)
+    screenshot("fold")
+    last_call = page.locator("tr.call").nth(5).bounding_box()
+    eighth_unit = page.locator("tr.unit-row").nth(7).bounding_box()
+    assert last_call["y"] + last_call["height"] <= 900, last_call
+    assert eighth_unit["y"] + eighth_unit["height"] <= 900, eighth_unit
+    # Every row's actions are in view, not cut off or scrolled away.
+    frame = page.locator("section[aria-labelledby=calls-title] .table-wrap").bounding_box()
+    for actions in page.locator("tr.call td.actions").all():
+        box = actions.bounding_box()
+        assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, (box, frame)
