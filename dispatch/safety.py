@@ -51,6 +51,14 @@ def release_refusal(call: CrisisCall, note: str) -> str:
     return ""
 
 
+def sent_by_hand_refusal(call: CrisisCall, reason: str) -> str:
+    """The same review when a dispatcher sends a unit by hand to a flagged call no one has
+    released: the reason says why this unit may go (the dispatch event keeps it)."""
+    if awaits_release(call) and not (reason or "").strip():
+        return f"Say why this unit may go to call {call.pk} ({describe(call.safety_flags)})."
+    return ""
+
+
 def raised_flags(call: CrisisCall, changes: dict) -> list[str]:
     """The safety flags ``changes`` would raise on ``call`` (set now, not set before)."""
     return [flag for flag in CrisisCall.SAFETY_FLAGS if changes.get(flag) and not getattr(call, flag)]

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from coresponder import jobs
 from coresponder.errors import ApplicationError, ConflictError
-from dispatch import eligibility, matching, transitions
+from dispatch import eligibility, matching, safety, transitions
 from dispatch.models import CallAlert, CallEvent, CrisisCall
 from dispatch.selectors import (
     UNIT_ROW_FIELDS,
@@ -71,6 +71,10 @@ def call_assign(
             )
         if reassigning and not reason:
             raise ApplicationError("Say why the call is reassigned.", fields={"reason": ["Required to reassign."]})
+        if refusal := safety.sent_by_hand_refusal(call, reason):
+            raise ApplicationError(
+                refusal, code="review_note_required", fields={"reason": ["Required for a flagged call."]}
+            )
         now = timezone.now()
         new_unit = (
             Unit.objects.select_for_update(of=("self",))

@@ -1,7 +1,8 @@
 """The dispatcher's board (``board``) and the unit's phone page (``phone``).
 
 Views parse, authorise by role and render; ``dispatch.services`` decides. Each page works as
-plain HTML forms; htmx makes it live (polling panels, actions without a reload).
+plain HTML forms and links (a decision's panel is a page of its own without JavaScript); htmx
+makes it live (panels refreshed in place, actions without a reload).
 """
 
 import json

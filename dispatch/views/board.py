@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role, has_role
 from coresponder.web import posted_form, role_required
-from dispatch import selectors, services, transitions
+from dispatch import safety, selectors, services, transitions
 from dispatch.eligibility import why_not
 from dispatch.forms import AssignForm, NewCallForm, NoteForm, UnitStatusForm
 from dispatch.models import CallAlert, CrisisCall
@@ -70,7 +70,8 @@ def board_row(call: CrisisCall, *, can_act: bool) -> dict:
             {
                 "status": s,
                 "label": move_label(call, s),
-                "panel": s in DECIDED_IN_A_PANEL,
+                # A release is reviewed in a panel; the crisis line's "send a unit" is not a release.
+                "panel": s in DECIDED_IN_A_PANEL and call.status != CrisisCall.Status.TRIAGE,
                 # Ends the call or frees its unit: outlined in red, and in the row's menu.
                 "danger": s in DECIDED_IN_A_PANEL and s != CrisisCall.Status.RECEIVED,
             }
@@ -125,7 +126,7 @@ def board_context(request) -> dict:
     for row in rows:
         row["needs"] = needs_of(row)
         # One line a row: the next step on the row itself, the moves that end or undo in a menu.
-        forward = [move for move in row["moves"] if not move["danger"]][:1]
+        forward = [move for move in row["moves"] if not move["danger"]]
         row["inline_moves"], row["menu_moves"] = forward, [move for move in row["moves"] if move not in forward]
     # What needs the dispatcher now comes first; the rest keeps its order (waiting, urgency, age).
     rows.sort(key=lambda row: not row["needs"])
@@ -214,6 +215,8 @@ def board_recommend(request, call_id: int):
         "call": call,
         "recommendations": selectors.recommendations(call, timezone.now()),
         "reassigning": call.status in REASSIGNABLE,
+        # A flagged call no one released, sent by hand: the reason is the dispatcher's safety review.
+        "review": safety.awaits_release(call),
     }
     return render(request, "dispatch/_recommendations.html", context)
 
@@ -313,9 +316,10 @@ def board_decide(request, call_id: int, to_status: str):
     """The panel in which a dispatcher confirms a move that frees a unit or ends a call, or reviews
     a flagged call's safety before releasing it."""
     call = get_object_or_404(CrisisCall.objects.select_related("unit"), pk=call_id)
-    if to_status not in DECIDED_IN_A_PANEL:
+    if to_status not in DECIDED_IN_A_PANEL or call.status == CrisisCall.Status.TRIAGE:
         raise Http404
     context = {"call": call, "to_status": to_status, "words": decision_words(call, to_status),
                "release": to_status == CrisisCall.Status.RECEIVED,
                "review": to_status == CrisisCall.Status.RECEIVED and bool(call.safety_flags)}  # fmt: skip
-    return render(request, "dispatch/_decision.html", context)
+    # Without JavaScript the panel is a page of its own; its form posts as usual.
+    return render(request, "dispatch/_decision.html" if request.htmx else "dispatch/decision.html", context)

@@ -1,5 +1,5 @@
 // What needs the dispatcher now, beyond the strip the server draws: the tab's title carries the
-// count ("(3) Board"), and a short tone sounds once whenever the count grows -- unless this
+// count ("(3) Board"), and a short tone sounds once whenever a new need appears -- unless this
 // console is muted (remembered in the browser). Browsers let a page make sound only after a
 // person has touched it, so the tone starts working from the dispatcher's first click or key.
 (function () {
@@ -50,8 +50,11 @@
     if (!strip) { return; }
     var needing = Number(strip.dataset.needing || 0);
     document.title = (needing ? "(" + needing + ") " : "") + BASE_TITLE;
-    if (previous !== null && needing > previous) { tone(); }
-    previous = needing;
+    // A new event is a need of a call not seen before (a call held, a dispatch gone stale...),
+    // even when another call's need ended in the same refresh.
+    var events = (strip.dataset.events || "").split(" ").filter(Boolean);
+    if (previous !== null && events.some(function (event) { return previous.indexOf(event) < 0; })) { tone(); }
+    previous = events;
   }
   update();
   document.addEventListener("htmx:afterSwap", update);

@@ -74,14 +74,22 @@
       openMenus = Array.prototype.map.call(document.querySelectorAll("#board-panels details.menu[open]"), function (d) { return d.id; });
     }
   });
-  document.addEventListener("htmx:afterSwap", function () {
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "board-panels") { return; }
     openMenus.forEach(function (id) { var menu = document.getElementById(id); if (menu) { menu.open = true; } });
+    openMenus = [];
   });
 
   // --- no row moves under a pressed pointer: a refresh waits for the click to finish ---
-  var pressed = false;
-  document.addEventListener("pointerdown", function () { pressed = true; }, true);
-  document.addEventListener("pointerup", function () { setTimeout(function () { pressed = false; }, 400); }, true);
+  var pressed = false, release = null;
+  function letGo() { clearTimeout(release); release = setTimeout(function () { pressed = false; }, 400); }
+  document.addEventListener("pointerdown", function () {
+    pressed = true;
+    clearTimeout(release);
+    release = setTimeout(function () { pressed = false; }, 3000);  // never longer than this, whatever happens
+  }, true);
+  ["pointerup", "pointercancel", "dragend"].forEach(function (name) { document.addEventListener(name, letGo, true); });
+  window.addEventListener("blur", letGo);
   document.addEventListener("htmx:beforeRequest", function (e) {
     var polling = e.detail.elt && e.detail.elt.id === "board-panels" && e.detail.requestConfig.verb === "get";
     if (polling && pressed) { e.preventDefault(); }  // the next poll, 3 s on, takes its place

@@ -32,13 +32,17 @@
       if (help) { help.hidden = !help.hidden; }
       e.preventDefault();
     } else if (e.key === "Escape") {
+      if (document.querySelector(".map.placing")) { return; }  // Esc ends placing a pin first (board.js)
       if (help && !help.hidden) { help.hidden = true; } else if (drawer) { drawer.innerHTML = ""; }
     }
   });
   document.addEventListener("htmx:afterSwap", function (e) {
     if (!wantRecommended || !e.detail.target || e.detail.target.id !== "drawer") { return; }
     wantRecommended = false;
-    var first = e.detail.target.querySelector(".assign-form button[type=submit]");
-    if (first) { first.focus(); }
+    // The recommended unit's button; if no unit is recommended, the reason box -- never a unit
+    // the dispatcher did not choose.
+    var target = e.detail.target.querySelector(".assign-form button[data-recommended]") ||
+      e.detail.target.querySelector(".assign-form input[name=reason]");
+    if (target) { target.focus(); }
   });
 }());

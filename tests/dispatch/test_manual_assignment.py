@@ -35,7 +35,7 @@ def test_an_assign_to_a_deleted_unit_is_a_409(users, call_in, unit_at):
 def test_a_dispatcher_may_send_a_uniformed_unit_by_hand(users, call_in, unit_at):
     call = call_in(S.HELD, weapons=True)
     uniformed = unit_at(1, uniformed=True)
-    call_assign(call=call, unit=uniformed, actor=users["dispatcher"])
+    call_assign(call=call, unit=uniformed, actor=users["dispatcher"], reason="a weapon: a uniformed team")
     call.refresh_from_db()
     assert (call.status, call.unit) == (S.DISPATCHED, uniformed)
 

@@ -165,3 +165,12 @@ def test_a_member_of_another_unit_cannot_add_a_note_or_acknowledge_from_the_phon
     client.force_login(users["clinician"])
     assert client.post(f"/me/calls/{call.pk}/notes/", {"text": "x"}).status_code == 404
     assert client.post(f"/me/calls/{call.pk}/acknowledge/").status_code == 404
+
+
+def test_a_decision_panel_is_a_page_of_its_own_without_javascript(client, users, call_in):
+    call = call_in(S.HELD, weapons=True)
+    client.force_login(users["dispatcher"])
+    page = client.get(f"/board/calls/{call.pk}/decide/cancelled/")
+    assert page.status_code == 200 and f"Cancel call #{call.pk}" in page.content.decode()
+    assert "<html" in page.content.decode() and "Keep call" in page.content.decode()
+    assert client.get(f"/board/calls/{call.pk}/decide/en_route/").status_code == 404

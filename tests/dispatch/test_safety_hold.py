@@ -32,7 +32,7 @@ def test_a_flagged_call_sent_by_hand_and_given_back_waits_held_and_the_queue_nev
     """The defect found in review: held, sent by hand, given back -- then sent automatically."""
     first, other = unit_at(0.5, call_sign="CR-1"), unit_at(1, call_sign="CR-2")
     call = new_call(weapons=True)
-    call_assign(call=call, unit=first, actor=users["dispatcher"])
+    call_assign(call=call, unit=first, actor=users["dispatcher"], reason="officer knows the family")
     call_transition(call=call, to_status=S.QUEUED, actor=users["dispatcher"], note="unit declined")
     call.refresh_from_db()
     assert (call.status, call.unit) == (S.HELD, None)
@@ -97,3 +97,13 @@ def test_a_call_held_without_a_flag_is_released_without_a_note(users, call_in):
     call_transition(call=call, to_status=S.RECEIVED, actor=users["dispatcher"])
     call.refresh_from_db()
     assert call.status == S.RECEIVED
+
+
+def test_a_flagged_call_sent_by_hand_before_its_release_needs_the_dispatchers_reason(api, call_in, unit_at):
+    call = call_in(S.HELD, weapons=True)
+    unit = unit_at(1)
+    refused = api("dispatcher").post(f"/api/v1/calls/{call.pk}/assign/", {"unit": unit.pk}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["error"]["fields"]
+    sent = api("dispatcher").post(f"/api/v1/calls/{call.pk}/assign/", {"unit": unit.pk, "reason": "uniformed backup"},
+                                  format="json")  # fmt: skip
+    assert sent.status_code == 200 and sent.json()["status"] == S.DISPATCHED
