@@ -95,6 +95,13 @@
     if (polling && pressed) { e.preventDefault(); }  // the next poll, 3 s on, takes its place
   });
 
+  // --- one way to the login page: the panels' refresh (HX-Redirect) and the map's (a 401) both
+  // learn that the session is over; whichever goes first, the other stays put, so the login
+  // page that says why is not replaced by a second one that does not ---
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  document.addEventListener("htmx:beforeOnLoad", function (e) { if (leaving) { e.preventDefault(); } });
+
   // --- the map ---
   var element = document.getElementById("map");
   if (!element || typeof L === "undefined") { return; }
@@ -143,6 +150,8 @@
       .then(function (r) {
         if (r.status === 401) {  // logged out (idle, or the shift's limit): to the login page, then back here
           clearInterval(timer);
+          if (leaving) { return null; }  // the panels' refresh is already taking the page there
+          leaving = true;
           var next = encodeURIComponent(window.location.pathname).replace(/%2F/g, "/");  // as Django writes it
           window.location.assign(element.dataset.login + "?next=" + next);
           return null;
