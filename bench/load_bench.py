@@ -45,7 +45,8 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": BENCH_DATABASE_URL, "CELERY_BROKER_URL": BENCH_BROKER_URL,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0", "AUTH_LOCKOUT_THRESHOLD": "1000"}  # fmt: skip
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_COOKIES": "0", "AUTH_LOCKOUT_THRESHOLD": "1000",
+           "API_RATE_INTAKE": "off"}  # fmt: skip
     web = subprocess.Popen([str(BIN / "gunicorn"), "coresponder.wsgi:application", "--bind", f"127.0.0.1:{port}",
                             "--workers", "3", "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True)  # fmt: skip
     workers = Workers(concurrency=2)

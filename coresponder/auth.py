@@ -1,54 +1,43 @@
-"""Logins: lock-out after repeated failures, every success and failure in the audit log, and
-sessions that end after a spell of inactivity and after a whole shift whatever happens."""
+"""Logins: lock-out after repeated failures (django-axes), every success and failure in the audit
+log, and sessions that end after a spell of inactivity and after a whole shift whatever happens."""
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off, get_credentials
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.utils import timezone
 
 from coresponder import audit
-from coresponder.models import AuditEntry
 from coresponder.web import login_response
 
 LOGIN_FAILED = "auth.login_failed"
 LOGIN = "auth.login"
-LOCKED_OUT = "locked out"  # the note on a failed login tried while the account was locked
+LOCKED_OUT = "locked out"  # the note on a failed login tried while its username and address were locked
+LOCKS_OUT = "locked out after this failure"  # the note on the failure that set the lock
 
 
-def lockout_remaining(username: str) -> timedelta | None:
-    """How much longer ``username`` is locked out after too many failed logins, if at all.
-
-    Failures count within AUTH_LOCKOUT_WINDOW and since the last successful login; the lock
-    lasts AUTH_LOCKOUT_WINDOW from the failure that set it. Attempts made while the account is
-    locked are audited (note LOCKED_OUT) but do not count: if they did, anyone who knows a
-    dispatcher's username could keep them locked out for as long as they kept trying.
-    """
-    if not username:
-        return None
-    now, window, threshold = timezone.now(), settings.AUTH_LOCKOUT_WINDOW, settings.AUTH_LOCKOUT_THRESHOLD
-    # A lock still running was set within the window, by failures that began a window before it.
-    entries = AuditEntry.objects.filter(object_type="login", object_id=username[:40], at__gte=now - 2 * window)
-    last_success = entries.filter(action=LOGIN).order_by("-at").values_list("at", flat=True).first()
-    failures = entries.filter(action=LOGIN_FAILED).exclude(note=LOCKED_OUT)
-    if last_success:
-        failures = failures.filter(at__gt=last_success)
-    times = list(failures.order_by("at").values_list("at", flat=True))
-    # The lock is set by the failure that makes `threshold` of them within one window.
-    for nth in reversed(range(threshold - 1, len(times))):
-        if times[nth] - times[nth - threshold + 1] <= window:
-            remaining = times[nth] + window - now
-            return remaining if remaining > timedelta(0) else None
-    return None
+def lockout_remaining(request, username: str) -> timedelta:
+    """How much longer ``username`` is locked out from the address ``request`` came from: the
+    lock lasts AXES_COOLOFF_TIME from the failure that set it (attempts during the lock are not
+    counted, see AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT)."""
+    handler = AuditedLockoutHandler()
+    attempts = handler.get_user_attempts(request, get_credentials(username))
+    latest = [at for at in (qs.aggregate(at=Max("attempt_time"))["at"] for qs in attempts) if at is not None]
+    if not latest:
+        return timedelta(0)
+    return max(timedelta(0), max(latest) + get_cool_off(request) - timezone.now())
 
 
 def lockout_sentence(remaining: timedelta) -> str:
@@ -56,23 +45,41 @@ def lockout_sentence(remaining: timedelta) -> str:
     return f"Too many failed logins: this account is locked for {minutes} more minute{'s' if minutes != 1 else ''}."
 
 
-class LockoutBackend(ModelBackend):
-    """The usual username and password check, refused outright while the account is locked."""
+class AuditedLockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler (so a lock holds in every web process) that also writes each
+    failed login to the audit log: the failure that sets a lock, and each attempt refused by one,
+    carry a note saying so. Axes flags the request (``axes_locked_out``) before this runs when
+    the lock refused the attempt, and during it when this failure set the lock."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
-        if username and lockout_remaining(username):
-            raise PermissionDenied  # stops the check; Django sends user_login_failed
-        return super().authenticate(request, username=username, password=password, **kwargs)
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        refused = bool(getattr(request, "axes_locked_out", False))
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        locks = not refused and bool(getattr(request, "axes_locked_out", False))
+        note = LOCKED_OUT if refused else LOCKS_OUT if locks else ""
+        username = str(credentials.get("username") or "")[:40]
+        audit.record(LOGIN_FAILED, object_type="login", object_id=username, note=note)
+
+
+def lockout_response(request, original_response, credentials):
+    """What django-axes' middleware answers when a login was refused or set a lock: the page the
+    login view rendered, which already says why (``LoginForm``; the admin's login page keeps its
+    usual sentence), rather than axes' own page."""
+    if original_response is not None:
+        return original_response
+    return HttpResponse(
+        lockout_sentence(lockout_remaining(request, (credentials or {}).get("username", ""))), status=429
+    )
 
 
 class LoginForm(AuthenticationForm):
     def clean(self):
-        username = self.cleaned_data.get("username")
-        remaining = lockout_remaining(username) if username else None
-        if remaining:
-            audit.record(LOGIN_FAILED, object_type="login", object_id=username[:40], note=LOCKED_OUT)
-            raise ValidationError(lockout_sentence(remaining), code="locked")
-        return super().clean()
+        try:
+            return super().clean()
+        except ValidationError:
+            if getattr(self.request, "axes_locked_out", False):
+                remaining = lockout_remaining(self.request, self.cleaned_data.get("username", ""))
+                raise ValidationError(lockout_sentence(remaining), code="locked") from None
+            raise
 
 
 @receiver(user_logged_in)
@@ -81,14 +88,6 @@ def _logged_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session["auth_started"] = time.time()
         request.session["last_seen"] = time.time()
-
-
-@receiver(user_login_failed)
-def _login_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:40]
-    # Checked before this failure is written: the failure that sets a lock counts, later ones do not.
-    note = LOCKED_OUT if lockout_remaining(username) else ""
-    audit.record(LOGIN_FAILED, object_type="login", object_id=username, note=note)
 
 
 @receiver(user_logged_out)

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from coresponder.security import content_security_policy
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -42,6 +44,17 @@ def env_float(name: str, default: float) -> float:
         return float(value)
     except ValueError as error:
         raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from error
+
+
+def env_rate(name: str, default: str | None) -> str | None:
+    """A rate limit such as "120/min" (per s, min, hour or day), or None for "off"."""
+    value = (os.environ.get(name) or "").strip().lower() or default
+    if value in (None, "off"):
+        return None
+    number, _, period = value.partition("/")
+    if not number.isdigit() or period not in ("s", "sec", "m", "min", "h", "hour", "d", "day"):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 120/min, or off, not {value!r}.")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -75,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "knox",
+    "axes",
+    "csp",
     "drf_spectacular_sidecar",
     "django_filters",
     "drf_spectacular",
@@ -88,8 +103,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "coresponder.audit.AuditContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "coresponder.security.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, which answers static files itself: only what the application renders.
+    "coresponder.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,6 +115,8 @@ MIDDLEWARE = [
     "coresponder.auth.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it sees the login's outcome (coresponder.auth.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coresponder.urls"
@@ -153,9 +172,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-AUTHENTICATION_BACKENDS = ["coresponder.auth.LockoutBackend"]
-AUTH_LOCKOUT_THRESHOLD = env_int("AUTH_LOCKOUT_THRESHOLD", 5)
-AUTH_LOCKOUT_WINDOW = timedelta(minutes=env_float("AUTH_LOCKOUT_MINUTES", 15))
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out (django-axes): AXES_FAILURE_LIMIT failed logins for one username from one address,
+# each within AXES_COOLOFF_TIME of the one before, lock that pair -- not the account everywhere,
+# so whoever knows a dispatcher's username cannot lock them out from elsewhere -- until
+# AXES_COOLOFF_TIME after the failure that locked it. Attempts during the lock are refused and
+# audited but do not extend it; a successful login clears the pair's failures. The lock is kept
+# in the database, so every web process sees it. coresponder/auth.py audits and words it.
+AXES_FAILURE_LIMIT = env_int("AUTH_LOCKOUT_THRESHOLD", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("AUTH_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "coresponder.audit.client_ip"  # the address the audit log records
+AXES_HANDLER = "coresponder.auth.AuditedLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "coresponder.auth.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_float("SESSION_IDLE_MINUTES", 30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_float("SESSION_ABSOLUTE_HOURS", 13))
 LOGIN_URL = "login"
@@ -223,7 +259,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSONParser, except that a body nested too deep or over DATA_UPLOAD_MAX_MEMORY_SIZE is a
+    # refusal in the error shape, not a crash (coresponder.parsers).
+    "DEFAULT_PARSER_CLASSES": ["coresponder.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["coresponder.strict.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "coresponder.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -231,6 +269,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "coresponder.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Rate limits per token, by role (coresponder/throttling.py): the CAD's intake link gets the
+    # most room. A user with several roles gets the most generous; "off" lifts a role's limit.
+    "DEFAULT_THROTTLE_CLASSES": ["coresponder.throttling.RoleRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "intake": env_rate("API_RATE_INTAKE", "1200/min"),
+        **{
+            role: env_rate(f"API_RATE_{role.upper()}", env_rate("API_RATE", "120/min"))
+            for role in ("supervisor", "dispatcher", "clinician", "officer", "counselor", "user")
+        },
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Co-responder dispatch API",
@@ -301,12 +349,32 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# How often beat runs the roster's clock; the clock looks back over a multiple of it
+# (units.services.clock). A run not started within one interval is dropped: the next one does it.
+ROSTER_CLOCK_INTERVAL = timedelta(seconds=env_float("ROSTER_CLOCK_INTERVAL_SECONDS", 15))
+if ROSTER_CLOCK_INTERVAL.total_seconds() <= 0:
+    raise ImproperlyConfigured(
+        f"ROSTER_CLOCK_INTERVAL_SECONDS must be more than 0, not {ROSTER_CLOCK_INTERVAL.total_seconds():g}."
+    )
 CELERY_BEAT_SCHEDULE = {
     "units-follow-clock": {
         "task": "units.tasks.follow_clock",
-        "schedule": env_float("ROSTER_CLOCK_INTERVAL_SECONDS", 15),
-        "options": {"expires": 15},
+        "schedule": ROSTER_CLOCK_INTERVAL.total_seconds(),
+        "options": {"expires": ROSTER_CLOCK_INTERVAL.total_seconds()},
     },
+}
+
+# Beat's heartbeat (coresponder.heartbeat): a worker stamps it each interval; /healthz answers 503
+# "beat: down" once the stamp is older than HEALTH_BEAT_STALE_AFTER (a few intervals, so that one
+# late heartbeat is no alarm).
+HEALTH_HEARTBEAT_INTERVAL = env_float("HEALTH_HEARTBEAT_SECONDS", 15)
+HEALTH_BEAT_STALE_AFTER = env_float("HEALTH_BEAT_STALE_SECONDS", 60)
+if HEALTH_BEAT_STALE_AFTER <= HEALTH_HEARTBEAT_INTERVAL:
+    raise ImproperlyConfigured("HEALTH_BEAT_STALE_SECONDS must be longer than HEALTH_HEARTBEAT_SECONDS.")
+CELERY_BEAT_SCHEDULE["beat-heartbeat"] = {
+    "task": "coresponder.tasks.beat_heartbeat",
+    "schedule": HEALTH_HEARTBEAT_INTERVAL,
+    "options": {"expires": HEALTH_HEARTBEAT_INTERVAL},
 }
 
 # API tokens (django-rest-knox): stored hashed, expire, revoked by deleting them.
@@ -316,8 +384,24 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
 }
 
-# Content-Security-Policy: no inline script anywhere; map tiles from MAP_TILE_URL's host.
-CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# --- Cache ------------------------------------------------------------------------------------
+# The API's rate limits count requests in it, so every web process must share it: Redis where
+# the broker is Redis (tests, docker-compose, production), else files under VAR_DIR (make run).
+# Short timeouts: if Redis is down the limits are skipped (coresponder/throttling.py), quickly.
+CACHE_URL = os.environ.get("CACHE_URL") or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "coresponder",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }
 
 # --- The roster's rules -------------------------------------------------------------------
 ROSTER_MIN_REST = timedelta(hours=env_float("ROSTER_MIN_REST_HOURS", 8))
@@ -333,7 +417,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; its warnings (failures, locks) are enough.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- The dispatcher ------------------------------------------------------------------------
@@ -383,6 +468,15 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {
 DISPATCH_BOARD_AMBER_SHARE = env_float("DISPATCH_BOARD_AMBER_SHARE", 0.5)
 # Map tiles for the board ({z}/{x}/{y}); empty for none. The map shows markers either way.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# No inline script anywhere; map tiles from MAP_TILE_URL's host (coresponder/security.py).
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only, to trial a change.
+_csp = {"DIRECTIVES": content_security_policy(MAP_TILE_URL)}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = None, _csp
+else:
+    CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp, None
 
 # --- Reports ----------------------------------------------------------------------------------
 # Response-time targets in seconds, each to be met by REPORT_TARGET_SHARE of calls. The dispatch

@@ -24,6 +24,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The suite calls the API far faster than any person, and its counts would carry over between
+# tests in Redis: no rate limits, except in tests/test_rate_limits.py, which puts these back.
+CONFIGURED_THROTTLE_RATES = REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": dict.fromkeys(CONFIGURED_THROTTLE_RATES)}  # noqa: F405
 
 # Under pytest-xdist each test process has a database of its own (pytest-django suffixes its
 # name) and, here, a Redis database of its own: 15 for the first, 14 for the second, and so on,

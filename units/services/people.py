@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from coresponder import audit
+from coresponder.accounts import access_end, access_restore
 from coresponder.errors import ConflictError
 from units.models import Clinician, Officer
 
@@ -14,7 +15,8 @@ from units.models import Clinician, Officer
 def responder_save(
     *, responder: Clinician | Officer, role: str, username: str | None = ..., actor=None, **fields
 ) -> Clinician | Officer:
-    """Create or change a clinician or officer; ``username`` links (or creates) their login."""
+    """Create or change a clinician or officer; ``username`` links (or creates) their login.
+    Deactivating one ends their access (``coresponder.accounts``); reactivating gives back their login."""
     audited = [f.attname for f in responder._meta.concrete_fields if f.attname not in ("created_at", "updated_at")]
     before = audit.snapshot(responder, audited) if responder.pk else {}
 
@@ -65,4 +67,9 @@ def responder_save(
     audit.record(
         f"{kind}.{'created' if created else 'changed'}", responder, actor=actor, changes=audit.diff(before, after)
     )
+    # A person who leaves the program loses their access with it: no login, no session, no token.
+    if responder.user_id and not responder.active:
+        access_end(user=responder.user, actor=actor)
+    elif responder.user_id and before.get("active") is False:
+        access_restore(user=responder.user, actor=actor)
     return responder

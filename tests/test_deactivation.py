@@ -1,0 +1,77 @@
+"""Deactivating a clinician or officer ends their access: their API tokens stop working, their
+web sessions end, their logins are refused, and the audit log says each; reactivating lets them
+log in again with their password, but their old tokens and sessions stay gone."""
+
+import pytest
+from django.test import Client
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from coresponder.models import AuditEntry
+from tests.factories import ClinicianFactory, OfficerFactory
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/accounts/login/"
+
+
+def token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
+    return client
+
+
+def logged_in(username):
+    client = Client()
+    assert client.post(LOGIN, {"username": username, "password": "pass-word-123"}).status_code == 302
+    return client
+
+
+PEOPLE = [("clinicians", ClinicianFactory, "clinician"), ("officers", OfficerFactory, "officer")]
+
+
+@pytest.mark.parametrize(("collection", "factory", "who"), PEOPLE)
+def test_deactivating_a_person_ends_their_tokens_sessions_and_logins(api, users, collection, factory, who):
+    person = factory(user=users[who])
+    token = token_client(users[who])
+    phone, laptop = logged_in(who), logged_in(who)
+    assert token.get("/api/v1/calls/").status_code == 200
+    assert phone.get("/me/").status_code == 200
+
+    answer = api("supervisor").patch(f"/api/v1/{collection}/{person.pk}/", {"active": False})
+    assert answer.status_code == 200 and answer.json()["active"] is False
+
+    assert token.get("/api/v1/calls/").status_code == 401, "the token no longer works"
+    for client in (phone, laptop):
+        assert client.get("/me/")["Location"].startswith(LOGIN), "every session has ended"
+    refused = Client().post(LOGIN, {"username": who, "password": "pass-word-123"})
+    assert refused.status_code == 200 and "_auth_user_id" not in refused.client.session
+
+    audited = {e.action: (e.actor_name, e.note) for e in AuditEntry.objects.filter(action__in=[
+        "auth.login_disabled", "auth.sessions_ended", "token.revoked"])}  # fmt: skip
+    assert audited == {
+        "auth.login_disabled": ("supervisor", ""),
+        "auth.sessions_ended": ("supervisor", "2 session(s)"),
+        "token.revoked": ("supervisor", f"1 token(s) of {who}"),
+    }
+
+
+@pytest.mark.parametrize(("collection", "factory", "who"), PEOPLE)
+def test_reactivating_a_person_lets_them_log_in_again_but_revives_no_token(api, users, collection, factory, who):
+    person = factory(user=users[who])
+    token = token_client(users[who])
+    api("supervisor").patch(f"/api/v1/{collection}/{person.pk}/", {"active": False})
+    api("supervisor").patch(f"/api/v1/{collection}/{person.pk}/", {"active": True})
+
+    assert logged_in(who).get("/me/").status_code == 200
+    assert token.get("/api/v1/calls/").status_code == 401, "a token revoked stays revoked"
+    assert AuditEntry.objects.filter(action="auth.login_enabled", object_id=who, actor_name="supervisor").count() == 1
+
+
+def test_other_changes_to_a_person_leave_their_access_alone(api, users):
+    person = ClinicianFactory(user=users["clinician"])
+    token = token_client(users["clinician"])
+    phone = logged_in("clinician")
+    api("supervisor").patch(f"/api/v1/clinicians/{person.pk}/", {"name": "Maya Patel-Ruiz"})
+    assert token.get("/api/v1/calls/").status_code == 200
+    assert phone.get("/me/").status_code == 200
+    assert not AuditEntry.objects.filter(action__startswith="auth.login_").exclude(action="auth.login").exists()
