@@ -8,7 +8,12 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/coresponder
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format migrate worker beat web smoke install clean bench bench-reports bench-dispatch bench-load
+# The runtime database role (PostgreSQL): `make grant-app-role` after `make migrate`, as the owner.
+APP_ROLE ?= coresponder_app
+# Where `make serve` listens; docker-compose.yml's web listens on 0.0.0.0:8000 in its container.
+BIND ?= 127.0.0.1:$(PORT)
+
+.PHONY: run test lint format migrate grant-app-role worker beat web serve smoke compose-check install clean bench bench-reports bench-dispatch bench-load
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,17 +44,31 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The production services' commands. docker-compose.yml runs the same ones, which
+# `make compose-check` (scripts/check_compose.py, in CI and `make test`) holds it to.
 migrate: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 
+## grant-app-role: PostgreSQL: the runtime role APP_ROLE may read and write rows, not change the schema or the record
+grant-app-role: install
+	$(BIN)/python manage.py grant_app_role $(APP_ROLE)
+
+## web: Django's development server; serve: the web server as production runs it (gunicorn)
 web: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+serve: install
+	$(BIN)/gunicorn coresponder.wsgi:application --bind $(BIND) --workers 3 --timeout 30
 
 worker: install
 	DEBUG=$${DEBUG:-1} $(BIN)/celery -A coresponder worker --loglevel=INFO --concurrency=2
 
 beat: install
 	DEBUG=$${DEBUG:-1} $(BIN)/celery -A coresponder beat --loglevel=INFO
+
+## compose-check: docker-compose.yml's services run the commands of the Makefile's targets
+compose-check: install
+	$(BIN)/python scripts/check_compose.py
 
 ## smoke: start the stack as `make run` does, on the embedded defaults, and poke it
 smoke: install

@@ -8,13 +8,25 @@ act on. The API renders every error -- ours, DRF's and Django's -- as::
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+# The database refused the connection or lost it mid-query (coresponder.outages): try again soon.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = "The database is not answering just now. Try again in a few seconds."
+TOO_LARGE = "The request body is larger than the server accepts."
 
 
 class ApplicationError(Exception):
@@ -96,6 +108,13 @@ def api_exception_handler(exc, context):
         )
     if isinstance(exc, DataError):
         return Response(error_body("invalid", "A value is out of the range the system can store."), status=400)
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("Database unavailable: %s", exc, exc_info=exc)
+        return Response(
+            error_body("unavailable", UNAVAILABLE), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("too_large", TOO_LARGE), status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -112,6 +131,16 @@ def api_exception_handler(exc, context):
 
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def bad_request(request, exception=None):
+    """``handler400``: what Django refuses before a view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    an unknown Host) in the error shape on the API, Django's page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(error_body("too_large", TOO_LARGE), status=413)
+    return JsonResponse(error_body("malformed_request", "The request could not be read."), status=400)
 
 
 def json_server_error(request):

@@ -1,6 +1,6 @@
 """The OpenAPI schema says what every operation may answer, errors included: one Error shape
-(coresponder.errors) for 400, 401, 403, 404, 405, 406, 409 and 415; and request bodies say that
-fields they do not list are refused (coresponder.strict)."""
+(coresponder.errors) for 400, 401, 403, 404, 405, 406, 409, 413, 415, 429 and 503; and request
+bodies say that fields they do not list are refused (coresponder.strict)."""
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -25,7 +25,10 @@ ERRORS = {
     "405": "Method not allowed here.",
     "406": "Only JSON is served.",
     "409": "A refused state change or roster conflict, said in words.",
+    "413": "The body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).",
     "415": "Only JSON bodies are accepted.",
+    "429": "Too many requests from this token for its role; try again after Retry-After seconds.",
+    "503": "The database is not answering for a moment; try again after Retry-After seconds.",
 }
 
 

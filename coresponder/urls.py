@@ -7,8 +7,10 @@ from coresponder.converters import IdConverter
 
 register_converter(IdConverter, "id")
 
+handler400 = "coresponder.errors.bad_request"
 handler404 = "coresponder.views.not_found"
-handler500 = "coresponder.views.server_error"
+# A database outage is a 503 to retry, anything else a 500 (coresponder.outages).
+handler500 = "coresponder.outages.server_error"
 
 api_v1 = [
     path("", include("units.api_urls")),

@@ -50,17 +50,21 @@ def main() -> None:
         )
     try:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        health = None
+        health, last_answer = None, "no answer"
+        # 503 until the database, the broker and beat's first heartbeat (run by the worker) are up.
         while time.monotonic() - started < 120:
             if stack.poll() is not None:
                 fail(f"make run exited early with {stack.returncode}", log)
             try:
                 health = opener.open(f"{base}/healthz", timeout=5).read().decode()
                 break
+            except urllib.error.HTTPError as error:
+                last_answer = f"{error.code} {error.read().decode(errors='replace')}"
+                time.sleep(0.5)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.5)
         if health is None:
-            fail("/healthz did not answer within 120 s", log)
+            fail(f"/healthz was not ok within 120 s; last answer: {last_answer}", log)
         print(f"healthz after {time.monotonic() - started:.1f} s: {health}")
         if '"status": "ok"' not in health:
             fail(f"/healthz is not ok: {health}", log)

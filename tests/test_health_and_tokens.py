@@ -1,15 +1,81 @@
+import re
+import time
+
 import pytest
+import redis
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from coresponder import heartbeat
 from coresponder.celery import app as celery_app
+from tests.processes import process_env, running, start_worker, wait_until
+
+
+@pytest.fixture
+def quiet_broker(settings):
+    """The test's Redis database with no heartbeat on record and no task waiting."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(heartbeat.REDIS_KEY, celery_app.conf.task_default_queue)
+    yield client
+    client.delete(heartbeat.REDIS_KEY, celery_app.conf.task_default_queue)
+
+
+def beat_seen(seconds_ago: float) -> None:
+    """Stamp the heartbeat as the worker's task does, as of ``seconds_ago``."""
+    with celery_app.connection_for_write() as broker:
+        heartbeat.stamp(broker, at=time.time() - seconds_ago)
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker_ok(client):
+def test_healthz_reports_database_broker_and_beat_ok(client, quiet_broker):
+    beat_seen(3)
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok", "database": "ok", "broker": "ok", "beat": "ok", "oldest_waiting_task": "none"
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_beat_has_not_been_seen_for_too_long(client, quiet_broker, settings):
+    """Beat dead: units stop coming on duty and the sweeper stops. The answer says since when."""
+    settings.HEALTH_BEAT_STALE_AFTER = 60
+    beat_seen(300)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert response.json()["beat"] in ("down (last seen 300 s ago)", "down (last seen 301 s ago)")
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_on_a_system_that_has_never_seen_beat(client, quiet_broker):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert (response.json()["database"], response.json()["beat"]) == ("ok", "down (never seen)")
+
+
+@pytest.mark.django_db
+def test_healthz_says_how_long_the_oldest_task_has_waited(client, quiet_broker):
+    """No worker runs here: the task waits, and its age is read from the broker."""
+    beat_seen(0)
+    celery_app.send_task("dispatch.tasks.serve_queue")
+    time.sleep(1.2)
+    celery_app.send_task("dispatch.tasks.serve_queue")
+    waited = client.get("/healthz").json()["oldest_waiting_task"]
+    assert re.fullmatch(r"\d+ s", waited) and 1 <= int(waited.split()[0]) <= 5, waited
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_and_a_worker_keep_healthz_ok_and_it_turns_503_when_they_stop(client, quiet_broker, settings):
+    """The real chain: beat schedules the heartbeat, a worker runs it, /healthz reads it."""
+    with running(start_worker(process_env(settings.CELERY_BROKER_URL), beat=True)):
+        wait_until(lambda: client.get("/healthz").status_code == 200, timeout=30, message="healthz ok")
+        assert client.get("/healthz").json()["beat"] == "ok"
+    settings.HEALTH_BEAT_STALE_AFTER = 1
+    time.sleep(2.1)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert re.fullmatch(r"down \(last seen [2-9] s ago\)", response.json()["beat"]), response.json()
 
 
 @pytest.mark.django_db

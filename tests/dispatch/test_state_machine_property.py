@@ -10,6 +10,7 @@ import itertools
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -44,7 +45,10 @@ FLAGS = list(CrisisCall.SAFETY_FLAGS)
 class Dispatching(RuleBasedStateMachine):
     @initialize()
     def roster(self):
-        CrisisCall.objects.all().delete()
+        with connection.cursor() as cursor:  # a call's history refuses DELETE but from a DBA (dispatch 0003)
+            cursor.execute("SET session_replication_role = replica")
+            CrisisCall.objects.all().delete()
+            cursor.execute("SET session_replication_role = origin")
         Unit.objects.all().delete()
         self.dispatcher = UserFactory(username="sm-dispatcher", role="dispatcher")
         self.supervisor = UserFactory(username="sm-supervisor", role="supervisor")
