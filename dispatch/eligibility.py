@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from django.db.models import QuerySet
 
-from units.models import Unit
+from units.models import Clinician, Officer, Unit
 
 
 class NotEligible(NamedTuple):
@@ -40,11 +40,19 @@ def why_not(unit: Unit, now: datetime, *, by_hand: bool = False) -> NotEligible 
         return NotEligible(status, f"{unit.call_sign} is {status}, not available.")
     if not unit.on_shift_at(now):
         return NotEligible("off shift", f"{unit.call_sign} is not on shift now.")
-    if not (unit.clinician.active and unit.officer.active):
-        return NotEligible("a member is inactive", f"{unit.call_sign} has a member who is not active.")
+    if inactive := inactive_members(unit):
+        names = " and ".join(f"{person.name} ({role})" for role, person in inactive)
+        verb = "is" if len(inactive) == 1 else "are"
+        return NotEligible(f"inactive: {names}", f"{unit.call_sign} cannot go: {names} {verb} not active.")
     if unit.uniformed and not by_hand:
         return NotEligible("uniformed", f"{unit.call_sign} is uniformed: a dispatcher may send it by hand.")
     return None
+
+
+def inactive_members(unit: Unit) -> list[tuple[str, Clinician | Officer]]:
+    """The unit's members a supervisor has deactivated, as (role, person), to be named."""
+    return [(role, person) for role, person in (("clinician", unit.clinician), ("officer", unit.officer))
+            if not person.active]  # fmt: skip
 
 
 def eligible_units(now: datetime) -> QuerySet[Unit]:

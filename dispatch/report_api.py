@@ -24,7 +24,10 @@ from dispatch.report_views import range_form
 
 
 class ReportResponseTimeSerializer(serializers.Serializer):
-    interval = serializers.ChoiceField(choices=[key for key, *_ in reports.INTERVALS])
+    interval = serializers.ChoiceField(
+        choices=[key for key, *_ in reports.INTERVALS],
+        help_text=" ".join(f"`{key}`: {meaning}" for key, meaning in reports.INTERVAL_MEANINGS.items()),
+    )
     priority = serializers.IntegerField(allow_null=True, help_text="1, 2 or 3; null for all priorities.")
     calls = serializers.IntegerField(help_text="Calls with both milestones of the interval.")
     median_seconds = serializers.FloatField(allow_null=True)

@@ -64,7 +64,7 @@ def scaled_bars(figures: list[reports.IntervalFigures]) -> list[dict]:
         group = [f for f in figures if f.key == key]
         top = max([f.p90 or 0 for f in group] + [group[0].target_seconds]) or 1
         rows.append({
-            "label": label, "target": _minutes(group[0].target_seconds / 60),
+            "label": label, "meaning": reports.INTERVAL_MEANINGS[key], "target": _minutes(group[0].target_seconds / 60),
             "target_x": 100 * group[0].target_seconds / top,
             "bars": [{"figures": f, "median_w": 100 * (f.median or 0) / top, "p90_w": 100 * (f.p90 or 0) / top,
                       "median": _minutes(None if f.median is None else f.median / 60),
@@ -191,6 +191,8 @@ def reports_page(request):
                 for code, label, count in summary.outcomes.dispositions
             ],
             "query": request.GET.urlencode(),
+            "calls_left_out": reports.CALLS_LEFT_OUT,
+            "first_dispatch_note": reports.FIRST_DISPATCH_NOTE,
             "target_share": int(settings.REPORT_TARGET_SHARE * 100),
         }
     return render(request, "dispatch/reports.html", context, status=200 if form.is_valid() else 400)

@@ -94,6 +94,11 @@ class Shift(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__lte=F("starts_at") + timedelta(hours=16)), name="shift_at_most_16_hours"
             ),
+            # One shift per template and start: two supervisors pressing "Build week" at once lay the
+            # week out once (units.services.shifts takes the other's shift on this conflict). A
+            # shift without a template (NULL) is never a duplicate. Migration units/0004 settled
+            # the duplicates made before.
+            models.UniqueConstraint(fields=["template", "starts_at"], name="shift_one_per_template_and_start"),
         ]
         indexes = [
             # units.selectors.shifts_in_week and the roster page look shifts up by time window.

@@ -15,8 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dispatch.reports.calls import CALL_COLUMNS, per_call_rows
-from dispatch.reports.common import INTERVALS, Percentile, Range, Seconds, percentile
+from dispatch.reports.calls import CALL_COLUMNS, CALLS_LEFT_OUT, per_call_rows
+from dispatch.reports.common import (
+    FIRST_DISPATCH_NOTE,
+    INTERVAL_MEANINGS,
+    INTERVALS,
+    Percentile,
+    Range,
+    Seconds,
+    percentile,
+)
 from dispatch.reports.diversion import Counts, Diversion, Tiles, diversion
 from dispatch.reports.hours import Coverage, HeatMapDay, HourCell, coverage, heat_map, hour_of_week
 from dispatch.reports.outcomes import OutcomeFigures, outcomes
@@ -24,8 +32,11 @@ from dispatch.reports.times import IntervalFigures, response_times
 from dispatch.reports.workload import Workload, workload_by_responder, workload_by_unit
 
 __all__ = [
+    "CALLS_LEFT_OUT",
     "CALL_COLUMNS",
+    "FIRST_DISPATCH_NOTE",
     "INTERVALS",
+    "INTERVAL_MEANINGS",
     "Counts",
     "Coverage",
     "Diversion",

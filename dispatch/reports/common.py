@@ -11,12 +11,27 @@ from django.db.models import Aggregate, FloatField, Func, QuerySet
 from coresponder.localtime import day_bounds
 from dispatch.models import CrisisCall
 
-# The three intervals reported, each from one milestone to another.
+# The three intervals reported, each from one milestone to another. A milestone is stamped the
+# first time a call reaches it (dispatch.transitions.MILESTONES), so a call that a unit gave back
+# to the queue and that was dispatched again is timed from its first dispatch.
 INTERVALS = [
-    ("received_dispatched", "Received → dispatched", "received_at", "dispatched_at"),
-    ("dispatched_on_scene", "Dispatched → on scene", "dispatched_at", "on_scene_at"),
+    ("received_dispatched", "Received → first dispatch", "received_at", "dispatched_at"),
+    ("dispatched_on_scene", "First dispatch → on scene", "dispatched_at", "on_scene_at"),
     ("received_on_scene", "Received → on scene", "received_at", "on_scene_at"),
 ]
+# What each interval counts, in words: the page and the API's schema say it.
+INTERVAL_MEANINGS = {
+    "received_dispatched": "From the call's receipt to its first dispatch (NFPA 1225's call processing). A call "
+    "given back to the queue and dispatched again keeps its first dispatch time.",
+    "dispatched_on_scene": "From the first dispatch to the first team on scene: when a unit gave the call back, "
+    "the wait for the next one counts here.",
+    "received_on_scene": "From the call's receipt to the first team on scene.",
+}
+FIRST_DISPATCH_NOTE = (
+    "Times count from a call's first dispatch: a call a unit gave back to the queue and that was "
+    "dispatched again keeps its first dispatch time, and the wait for the next unit counts in "
+    "first dispatch → on scene."
+)
 
 
 class Percentile(Aggregate):

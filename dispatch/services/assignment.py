@@ -107,7 +107,7 @@ def _claim_unit(unit_id: int, now: datetime) -> Unit | None:
         eligibility.still_eligible(now)
         .select_for_update(skip_locked=True)
         .filter(pk=unit_id)
-        .only("pk", "call_sign", "status")  # the status for the audit log's unit.status entry
+        .only("pk", "call_sign", "status", "clinician_id", "officer_id")  # the audit entry; who is sent
         .first()
     )
 

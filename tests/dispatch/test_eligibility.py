@@ -60,3 +60,25 @@ def test_a_dispatcher_by_hand_may_choose_a_uniformed_unit_and_nothing_else_that_
     now = timezone.now()
     assert why_not(unit_at(1, uniformed=True), now, by_hand=True) is None
     assert why_not(unit_at(1, status=Unit.Status.EN_ROUTE), now, by_hand=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("clinician_active", "officer_active", "sentence"),
+    [
+        (False, True, "CR-7 cannot go: Dana Whitfield (clinician) is not active."),
+        (True, False, "CR-7 cannot go: Robert Lane (officer) is not active."),
+        (False, False, "CR-7 cannot go: Dana Whitfield (clinician) and Robert Lane (officer) are not active."),
+    ],
+)
+def test_a_unit_with_an_inactive_member_is_refused_by_hand_too_naming_who(
+    unit_at, clinician_active, officer_active, sentence
+):
+    unit = unit_at(
+        1,
+        call_sign="CR-7",
+        clinician=ClinicianFactory(name="Dana Whitfield", active=clinician_active),
+        officer=OfficerFactory(name="Robert Lane", active=officer_active),
+    )
+    now = timezone.now()
+    assert why_not(unit, now).sentence == why_not(unit, now, by_hand=True).sentence == sentence
+    assert unit.pk not in set(eligible_units(now).values_list("pk", flat=True))

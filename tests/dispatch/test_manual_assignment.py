@@ -44,11 +44,45 @@ def test_a_unit_with_an_inactive_member_is_not_sent_even_by_hand(users, call_in,
     from coresponder.errors import ConflictError
 
     call = call_in(S.QUEUED)
-    unit = unit_at(1, call_sign="CR-9")
+    unit = unit_at(1, call_sign="CR-9", officer__name="Robert Lane")
     unit.officer.active = False
     unit.officer.save()
     with pytest.raises(ConflictError) as refusal:
         call_assign(call=call, unit=unit, actor=users["dispatcher"])
-    assert refusal.value.fields == {"unit": ["CR-9 has a member who is not active."]}
+    assert refusal.value.fields == {"unit": ["CR-9 cannot go: Robert Lane (officer) is not active."]}
+    call.refresh_from_db()
+    assert (call.status, call.unit) == (S.QUEUED, None)
+
+
+def test_a_clinician_deactivated_through_the_api_keeps_their_unit_off_a_call_sent_by_hand(api, call_in, unit_at):
+    """The black-box probe: a supervisor deactivates a clinician; a dispatcher then sends their
+    unit to a call, by the API and by the board. Both are refused, naming the clinician, and the
+    assign menu shows why."""
+    call = call_in(S.QUEUED)
+    unit = unit_at(1, call_sign="CR-4", clinician__name="Dana Whitfield")
+    deactivated = api("supervisor").patch(f"/api/v1/clinicians/{unit.clinician_id}/", {"active": False}, format="json")
+    assert deactivated.status_code == 200, deactivated.content
+
+    refused = api("dispatcher").post(f"/api/v1/calls/{call.pk}/assign/", {"unit": unit.pk}, format="json")
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["detail"] == "CR-4 cannot go: Dana Whitfield (clinician) is not active."
+    call.refresh_from_db()
+    unit.refresh_from_db()
+    assert (call.status, call.unit, unit.status) == (S.QUEUED, None, Unit.Status.AVAILABLE)
+
+
+def test_the_board_refuses_a_unit_with_an_inactive_member_and_its_menu_says_who(client, users, call_in, unit_at):
+    call = call_in(S.QUEUED)
+    unit = unit_at(1, call_sign="CR-5", clinician__name="Dana Whitfield", officer__name="Robert Lane")
+    for person in (unit.clinician, unit.officer):
+        person.active = False
+        person.save()
+    client.force_login(users["dispatcher"])
+
+    menu = client.get(f"/board/calls/{call.pk}/recommend/").content.decode()
+    client.post(f"/board/calls/{call.pk}/assign/", {"unit": unit.pk})
+
+    assert "inactive: Dana Whitfield (clinician) and Robert Lane (officer)" in menu
     call.refresh_from_db()
     assert (call.status, call.unit) == (S.QUEUED, None)

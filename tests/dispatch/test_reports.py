@@ -82,6 +82,53 @@ def test_response_times_match_the_hand_computed_figures(api, march):
     assert rt[("received_on_scene", 1)]["median_seconds"] == 775.0  # 310, 620, 930, 1240
 
 
+def test_a_call_given_back_and_dispatched_again_is_timed_from_its_first_dispatch_and_the_report_says_so(
+    api, client, users, call_in, unit_at, monkeypatch
+):
+    """Received at 0 s; unit A sent at 40 s; given back to the queue at 100 s; unit B sent at
+    400 s, on scene at 900 s. Received → first dispatch is 40 s (not 400 s), and the 860 s from
+    the first dispatch to the scene carry the wait for unit B. The page and the API's schema say so."""
+    from django.utils import timezone
+
+    from dispatch.services import call_assign, call_transition
+
+    received = timezone.now() - timedelta(seconds=1000)
+    clock = {"now": received}
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+
+    def at(seconds):
+        clock["now"] = received + timedelta(seconds=seconds)
+
+    dispatcher, S = users["dispatcher"], CrisisCall.Status
+    call = call_in(S.QUEUED, received_at=received, priority=1)
+    first_unit, second_unit = unit_at(1), unit_at(2)
+    at(40)
+    call_assign(call=call, unit=first_unit, actor=dispatcher)
+    at(100)
+    call_transition(call=call, to_status=S.QUEUED, actor=dispatcher, note="flat tyre")
+    at(400)
+    call_assign(call=call, unit=second_unit, actor=dispatcher)
+    at(500)
+    call_transition(call=call, to_status=S.EN_ROUTE, actor=dispatcher)
+    at(900)
+    call_transition(call=call, to_status=S.ON_SCENE, actor=dispatcher)
+    monkeypatch.undo()
+
+    day = timezone.localtime(received).date().isoformat()
+    body = api("supervisor").get("/api/v1/reports/summary/", {"from": day, "to": day}).json()
+    rt = {(r["interval"], r["priority"]): r["median_seconds"] for r in body["response_times"]}
+    assert (rt[("received_dispatched", 1)], rt[("dispatched_on_scene", 1)], rt[("received_on_scene", 1)]) == (
+        40.0, 860.0, 900.0,
+    )  # fmt: skip
+    client.force_login(users["supervisor"])
+    page = client.get("/reports/", {"start": day, "end": day}).content.decode()
+    assert "Received → first dispatch" in page and "First dispatch → on scene" in page
+    assert "a call a unit gave back to the queue and that was dispatched again keeps its first dispatch time" in page
+    schema = api("supervisor").get("/api/schema/", {"format": "json"}).json()
+    words = schema["components"]["schemas"]["ReportResponseTime"]["properties"]["interval"]["description"]
+    assert "first dispatch" in words and "dispatched again keeps its first dispatch time" in words
+
+
 def test_outcomes_are_counted_with_rates_per_hundred(api, march):
     _, body = figures(api)
     o = body["outcomes"]
@@ -129,6 +176,26 @@ def test_csv_exports_carry_the_tables_and_never_the_narrative(client, users, mar
         response = client.get(f"/reports/{table}.csv", query)
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert client.get("/reports/secrets.csv", query).status_code == 404
+
+
+def test_the_calls_export_gives_local_times_with_their_offset_and_never_the_referral(client, users, march):
+    """calls.csv says "no narratives"; the referral can name a substance-use provider (42 CFR
+    Part 2), so it stays out too. Times read like the heat map's: local, with the offset."""
+    Outcome.objects.filter(call=march[2]).update(referral="Riverside Recovery, opioid treatment program")
+    client.force_login(users["supervisor"])
+    query = {"start": "2030-03-01", "end": "2030-03-31"}
+
+    exported = client.get("/reports/calls.csv", query).content.decode()
+    page = client.get("/reports/", query).content.decode()
+
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert "referral" not in exported.lower() and "Riverside" not in exported
+    first = rows[0]  # received 08:00 on 2 March in Chicago, dispatched 10 s later, on scene 300 s after
+    assert (first["received_at"], first["dispatched_at"], first["on_scene_at"]) == (
+        "2030-03-02T08:00:00-06:00", "2030-03-02T08:00:10-06:00", "2030-03-02T08:05:10-06:00",
+    )  # fmt: skip
+    assert rows[-1]["received_at"] == "2030-03-31T23:30:00-05:00"  # after the clocks went forward
+    assert "no narratives, referrals, caller details, addresses or notes" in page
 
 
 def test_a_name_typed_as_a_formula_is_exported_as_text(client, users):

@@ -96,3 +96,37 @@ def test_the_roster_week_puts_each_shift_under_its_template_and_day(templates):
     assert [row.label for row in week.rows] == ["Day 07:00-15:00", "Evening 15:00-23:00", "Night 23:00-07:00"]
     assert week.rows[2].cells[6][0].name == "Night Sun 10 Mar"
     assert week.gap_hours == 167
+
+
+def test_a_second_shift_for_a_template_at_the_same_start_is_refused_in_words(api, templates):
+    services.week_build_from_templates(week_start=MONDAY, templates=templates[:1])
+    day = Shift.objects.get(name="Day Mon 04 Mar")
+    body = {"name": "Day again", "starts_at": day.starts_at.isoformat(), "ends_at": day.ends_at.isoformat(),
+            "template": templates[0].pk}  # fmt: skip
+
+    created = api("supervisor").post("/api/v1/shifts/", body, format="json")
+    other = api("supervisor").post("/api/v1/shifts/", body | {"template": None}, format="json")
+    tuesday = Shift.objects.get(name="Day Tue 05 Mar")
+    moved = api("supervisor").patch(f"/api/v1/shifts/{tuesday.pk}/", {"starts_at": body["starts_at"],
+                                    "ends_at": body["ends_at"]}, format="json")  # fmt: skip
+
+    assert (created.status_code, moved.status_code) == (409, 409), (created.json(), moved.json())
+    assert created.json()["error"]["detail"] == "Day already has a shift starting Mon 04 Mar 07:00: Day Mon 04 Mar."
+    assert other.status_code == 201, "a shift of no template is never a second one"
+    assert Shift.objects.filter(template=templates[0], starts_at=day.starts_at).count() == 1
+
+
+def test_copying_a_week_onto_a_renamed_template_shift_fills_it_rather_than_adding_a_second(templates):
+    services.week_build_from_templates(week_start=MONDAY, templates=templates[:1])
+    services.unit_create(call_sign="CR-11", shift=Shift.objects.get(name="Day Mon 04 Mar"),
+                         clinician=ClinicianFactory(), officer=OfficerFactory())  # fmt: skip
+    next_week = MONDAY + timedelta(days=7)
+    services.week_build_from_templates(week_start=next_week, templates=templates[:1])
+    renamed = Shift.objects.get(name="Day Mon 11 Mar")
+    services.shift_update(shift=renamed, name="Day Mon 11 Mar (training)")
+
+    report = services.week_copy(source_week_start=MONDAY, target_week_start=next_week, actor=None)
+
+    assert report.shifts_created == []
+    assert Shift.objects.filter(template=templates[0], starts_at=renamed.starts_at).count() == 1
+    assert Unit.objects.get(call_sign="CR-11", shift=renamed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,8 +12,15 @@ from coresponder import audit, jobs
 from units.models import Unit
 from units.services.status import unit_status_entry
 
-# Twice the beat's interval: a shift start is seen by at least one run of units_follow_clock.
-CLOCK_LOOKBACK = timedelta(seconds=30)
+# How many of beat's intervals (settings.ROSTER_CLOCK_INTERVAL) a run looks back for shifts that
+# started: two, so a start is seen even when the run after it was late or dropped (a run expires
+# when it has not started within one interval), and no start is missed between runs.
+LOOKBACK_INTERVALS = 2
+
+
+def clock_lookback() -> timedelta:
+    """How far back a run of the clock looks for shifts that started."""
+    return LOOKBACK_INTERVALS * settings.ROSTER_CLOCK_INTERVAL
 
 
 @transaction.atomic
@@ -47,7 +55,7 @@ def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[
     audit.record_all(moves)
     # Units that logged on early were already available: their shift starting frees them too.
     started_early = Unit.objects.filter(
-        status=Unit.Status.AVAILABLE, shift_starts_at__lte=now, shift_starts_at__gt=now - CLOCK_LOOKBACK
+        status=Unit.Status.AVAILABLE, shift_starts_at__lte=now, shift_starts_at__gt=now - clock_lookback()
     ).exists()
     if came_on or started_early:
         jobs.serve_queue_soon()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coresponder import audit
@@ -34,12 +34,31 @@ def _validate_window(starts_at: datetime, ends_at: datetime) -> None:
         )
 
 
+def _template_shift(template: ShiftTemplate | None, starts_at: datetime, *, exclude_pk=None) -> Shift | None:
+    """The shift ``template`` already has at ``starts_at`` (there is at most one: the constraint
+    shift_one_per_template_and_start, whose index serves this look-up)."""
+    if template is None:
+        return None
+    shifts = Shift.objects.filter(template=template, starts_at=starts_at)
+    return (shifts.exclude(pk=exclude_pk) if exclude_pk else shifts).first()
+
+
+def _refuse_second_template_shift(template: ShiftTemplate | None, starts_at: datetime, *, exclude_pk=None) -> None:
+    if taken := _template_shift(template, starts_at, exclude_pk=exclude_pk):
+        raise ConflictError(
+            f"{template.name} already has a shift starting {local(starts_at):%a %d %b %H:%M}: {taken.name}.",
+            code="shift_exists",
+            fields={"starts_at": ["The template already has a shift at this time."]},
+        )
+
+
 @transaction.atomic
 def shift_create(
     *, name: str, starts_at: datetime, ends_at: datetime, template: ShiftTemplate | None = None, actor=None
 ) -> Shift:
     _validate_window(starts_at, ends_at)
     starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    _refuse_second_template_shift(template, starts_at)
     shift = Shift.objects.create(name=name, starts_at=starts_at, ends_at=ends_at, template=template)
     audit.record("shift.created", shift, actor=actor, changes=audit.diff({}, audit.snapshot(shift, SHIFT_FIELDS)))
     return shift
@@ -84,6 +103,7 @@ def shift_update(
         shift.name = name
     if template is not UNCHANGED:
         shift.template = template
+    _refuse_second_template_shift(shift.template, new_start, exclude_pk=shift.pk)
     shift.starts_at, shift.ends_at = new_start, new_end
     shift.save()
     audit.record("shift.changed", shift, actor=actor, changes=audit.diff(before, audit.snapshot(shift, SHIFT_FIELDS)),
@@ -126,25 +146,45 @@ class WeekReport:
         return ", ".join(parts) + "."
 
 
+def _template_shift_or_create(
+    *, template: ShiftTemplate, name: str, starts_at: datetime, ends_at: datetime, actor
+) -> tuple[Shift, bool]:
+    """The shift ``template`` has at ``starts_at``, created if there is none: (shift, created).
+
+    Two supervisors may lay out the same week at once. Each looks first; if both find nothing,
+    the database decides: the second insert waits for the first transaction, then breaks the
+    constraint shift_one_per_template_and_start, and that caller takes the shift the first one
+    made (its savepoint undone, its transaction still usable)."""
+    if existing := _template_shift(template, starts_at):
+        return existing, False
+    try:
+        with transaction.atomic():
+            return shift_create(name=name, starts_at=starts_at, ends_at=ends_at, template=template, actor=actor), True
+    except (IntegrityError, ConflictError):
+        # Made by another transaction since the look above (committed before or while we inserted).
+        if existing := _template_shift(template, starts_at):
+            return existing, False
+        raise
+
+
 def shift_from_template(*, template: ShiftTemplate, day: date, actor=None) -> tuple[Shift, bool]:
     """The shift ``template`` gives on local ``day`` (created if new): (shift, created)."""
     starts_at = local_datetime(day, template.start_time)
     end_day = day if template.end_time > template.start_time else day + timedelta(days=1)
     ends_at = local_datetime(end_day, template.end_time)
-    existing = Shift.objects.filter(template=template, starts_at=starts_at).first()
-    if existing:
-        return existing, False
     name = f"{template.name} {day:%a %d %b}"
-    return shift_create(name=name, starts_at=starts_at, ends_at=ends_at, template=template, actor=actor), True
+    return _template_shift_or_create(template=template, name=name, starts_at=starts_at, ends_at=ends_at, actor=actor)
 
 
 @transaction.atomic
 def week_build_from_templates(
     *, week_start: date, templates: list[ShiftTemplate] | None = None, actor=None
 ) -> WeekReport:
-    """Create, for each day of the week, one shift per template. Running it again adds nothing."""
+    """Create, for each day of the week, one shift per template. Running it again adds nothing,
+    and so does running it twice at once: the second run takes the first one's shifts."""
     report = WeekReport()
-    templates = list(templates if templates is not None else ShiftTemplate.objects.all())
+    # Always the same order, so two runs at once wait for each other and never deadlock.
+    templates = sorted(templates if templates is not None else ShiftTemplate.objects.all(), key=lambda t: t.pk)
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         for template in templates:
@@ -154,11 +194,11 @@ def week_build_from_templates(
     return report
 
 
-def _copied_names(source: Shift, starts_at: datetime) -> list[str]:
+def _copied_name(source: Shift, starts_at: datetime) -> str:
     """The name a copy of ``source`` gets (and had, if the week was copied before)."""
     if source.template:
-        return [f"{source.template.name} {local(starts_at):%a %d %b}"]
-    return [source.name]
+        return f"{source.template.name} {local(starts_at):%a %d %b}"
+    return source.name
 
 
 def week_copy(*, source_week_start: date, target_week_start: date, actor) -> WeekReport:
@@ -178,20 +218,17 @@ def week_copy(*, source_week_start: date, target_week_start: date, actor) -> Wee
             start, end = local(source.starts_at), local(source.ends_at)
             starts_at = local_datetime(start.date() + shift_offset, start.time())
             ends_at = local_datetime(end.date() + shift_offset, end.time())
-            target = Shift.objects.filter(
-                starts_at=starts_at,
-                ends_at=ends_at,
-                template=source.template,
-                name__in=_copied_names(source, starts_at),
-            ).first()
-            if target is None:
-                target = shift_create(
-                    name=_copied_names(source, starts_at)[0],
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    template=source.template,
-                    actor=actor,
+            name = _copied_name(source, starts_at)
+            if source.template:  # the template's shift at that start, whatever its name or end
+                target, created = _template_shift_or_create(
+                    template=source.template, name=name, starts_at=starts_at, ends_at=ends_at, actor=actor
                 )
+            else:
+                target = Shift.objects.filter(starts_at=starts_at, ends_at=ends_at, template=None, name=name).first()
+                created = target is None
+                if created:
+                    target = shift_create(name=name, starts_at=starts_at, ends_at=ends_at, actor=actor)
+            if created:
                 report.shifts_created.append(target)
         for unit in source.units.all():
             if target.units.filter(call_sign=unit.call_sign).exists():
