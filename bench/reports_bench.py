@@ -75,8 +75,9 @@ def load(calls: int, year_start: date) -> None:
         for c in rows:
             unit = rng.choice(units_by_day.get(c.received_at.date()) or units)
             assignments.append(
-                Assignment(call=c, unit=unit, started_at=c.dispatched_at, ended_at=c.cleared_at, end_reason="cleared")
-            )
+                Assignment(call=c, unit=unit, clinician_id=unit.clinician_id, officer_id=unit.officer_id,
+                           started_at=c.dispatched_at, ended_at=c.cleared_at, end_reason="cleared")
+            )  # fmt: skip
             d = rng.choice(dispositions)
             outcomes.append(Outcome(call=c, disposition=d, arrest_made=d == "arrest", force_used=rng.random() < 0.02,
                                     follow_up_needed=rng.random() < 0.3, recorded_at=c.cleared_at))  # fmt: skip

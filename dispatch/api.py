@@ -12,8 +12,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coresponder.roles import Role, RolesOfOperation, allow, has_role
-from dispatch import selectors, services
+from coresponder.outages import retry_once_if_connection_lost
+from coresponder.roles import Role, RolesOfOperation, allow
+from dispatch import access, services
 from dispatch.models import CallEvent, CrisisCall, Outcome
 from dispatch.serializers import (
     AssignSerializer,
@@ -29,14 +30,14 @@ from dispatch.serializers import (
 )
 from units.api import ID_PATTERN
 
-READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR)
-MEMBERS = (Role.CLINICIAN, Role.OFFICER)
+READERS = access.READERS
+MEMBERS = access.MEMBER_ROLES
 
 
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = CallSerializer
     # Who may call each operation is declared on it with @allow; reading takes these roles
-    # (a member sees only their own units' calls: get_queryset).
+    # (a member sees only the calls they were on: dispatch.access).
     permission_classes = [RolesOfOperation]
     allowed_roles = (*READERS, Role.COUNSELOR, *MEMBERS)
     filterset_class = CallFilter
@@ -49,12 +50,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         calls = CrisisCall.objects.select_related("unit__clinician", "unit__officer", "outcome").prefetch_related(
             "alerts"
         )
-        user = self.request.user
-        if has_role(user, *READERS):
-            return calls
-        if has_role(user, Role.COUNSELOR):  # the crisis line: the calls that came through triage
-            return calls.filter(selectors.through_triage())
-        return calls.filter(selectors.calls_of_member(user))  # a clinician or officer: their own units' calls
+        return access.readable_calls(self.request.user, calls)
 
     @extend_schema(
         request=CallIntakeSerializer,
@@ -66,9 +62,11 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @allow(Role.INTAKE, Role.DISPATCHER)
     def create(self, request, *args, **kwargs):
         """Intake. Answers 201 with the new call, or 200 with the stored one for a known `external_id`."""
-        intake = CallIntakeSerializer(data=request.data)
+        intake = CallIntakeSerializer(data=request.data, context={"request": request})
         intake.is_valid(raise_exception=True)
-        call, created = services.call_intake(actor=request.user, source=CallEvent.Source.API, **intake.validated_data)
+        call, created = retry_once_if_connection_lost(  # idempotent on external_id: safe to repeat
+            services.call_intake, actor=request.user, source=CallEvent.Source.API, **intake.validated_data
+        )
         return Response(self._show(call), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def get_serializer_context(self):
@@ -142,14 +140,15 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def events(self, request, pk=None):
         """The call's status history, oldest first."""
         call = self.get_object()
-        return Response(EventSerializer(call.events.select_related("actor"), many=True).data)
+        events = call.events.select_related("actor__clinician", "actor__officer")
+        return Response(EventSerializer(events, many=True, context={"request": request}).data)
 
     @extend_schema(responses={200: NoteSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def notes(self, request, pk=None):
         """The call's notes, newest first; clinical notes only for the call's clinician and supervisors."""
         call = self.get_object()
-        notes = list(selectors.call_notes_for(request.user, call))
+        notes = list(access.call_notes_for(request.user, call))
         services.clinical_notes_read(call=call, actor=request.user, notes=notes)
         return Response(NoteSerializer(notes, many=True).data)
 

@@ -8,15 +8,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, FloatField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, FloatField, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from coresponder.roles import Role, has_role
 from dispatch import eta
 from dispatch.eligibility import eligible_units, why_not
-from dispatch.models import Assignment, CallEvent, CallNote, CrisisCall
-from units.membership import is_clinician, is_member, member_filter
+from dispatch.models import Assignment, CrisisCall
+from units.membership import member_filter
 from units.models import Unit
 
 # Added to a stale unit's travel time when calls and units are matched in bulk, so that a stale
@@ -132,23 +131,6 @@ def queued_calls() -> QuerySet[CrisisCall]:
     return CrisisCall.objects.filter(status=CrisisCall.Status.QUEUED).order_by("priority", "received_at", "pk")
 
 
-def calls_of_member(user) -> Q:
-    """Calls whose unit has ``user`` as its clinician or officer."""
-    return member_filter(user, via="unit__")
-
-
-def through_triage() -> Q:
-    """Calls that are, or were, in the crisis line's triage: what a counselor may read."""
-    return Q(status=CrisisCall.Status.TRIAGE) | Q(
-        Exists(CallEvent.objects.filter(call=OuterRef("pk"), from_status=CrisisCall.Status.TRIAGE))
-    )
-
-
-def is_on_call(user, call: CrisisCall) -> bool:
-    """Whether ``user`` is a member of the unit on ``call``."""
-    return call.unit_id is not None and is_member(user, call.unit)
-
-
 # --- The board and the phone page ---------------------------------------------------------------
 
 # Waiting calls first (held and queued are what a dispatcher must act on), then by urgency and age.
@@ -232,28 +214,3 @@ def member_unit(user, now: datetime) -> Unit | None:
         .order_by("shift_starts_at")
         .first()
     )
-
-
-def unit_current_call(unit: Unit) -> CrisisCall | None:
-    """The call a unit is on, or its cleared call still waiting for an outcome."""
-    return (
-        CrisisCall.objects.filter(unit=unit, status__in=(*CrisisCall.WITH_UNIT_STATUSES, CrisisCall.Status.CLEARED))
-        .order_by(Case(When(status=CrisisCall.Status.CLEARED, then=Value(1)), default=Value(0)), "-status_changed_at")
-        .first()
-    )
-
-
-def unit_recent_calls(unit: Unit, limit: int = 10) -> QuerySet[CrisisCall]:
-    return CrisisCall.objects.filter(unit=unit).select_related("outcome").order_by("-received_at")[:limit]
-
-
-def can_read_clinical(user, call: CrisisCall) -> bool:
-    """Clinical data of a call (the outcome's narrative, clinical notes): its clinician and
-    supervisors only."""
-    return has_role(user, Role.SUPERVISOR) or is_clinician(user, call.unit)
-
-
-def call_notes_for(user, call: CrisisCall) -> QuerySet[CallNote]:
-    """The notes of ``call`` that ``user`` may read, newest first."""
-    notes = call.call_notes.filter(erased_at__isnull=True)
-    return notes if can_read_clinical(user, call) else notes.filter(clinical=False)

@@ -8,12 +8,30 @@ from datetime import timedelta
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coresponder.roles import Role, has_role
 from coresponder.strict import StrictModelSerializer, StrictSerializer
-from dispatch import selectors
+from dispatch import access
 from dispatch.models import CallAlert, CallEvent, CallNote, CrisisCall, Outcome
+from dispatch.services.intake import known_call
+from units.membership import display_name
 from units.models import Unit
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class PersonField(serializers.Field):
+    """A person as others see them: by name, never by login, which only supervisors are shown."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, user) -> str:
+        request = self.context.get("request")
+        if request is not None and has_role(request.user, Role.SUPERVISOR):
+            return user.get_username()
+        return display_name(user)
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -36,12 +54,17 @@ class OutcomeSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["recorded_at"]
 
+    # Clinical data: only for the call's clinicians and supervisors (dispatch.access).
+    CLINICAL_FIELDS = ("narrative", "referral")
+
     def to_representation(self, outcome):
-        """The narrative only for its readers (the view audits each one shown: see ``shown_narratives``)."""
+        """The narrative and referral only for their readers (the view audits each narrative
+        shown: see ``shown_narratives``)."""
         data = super().to_representation(outcome)
         request = self.context.get("request")
-        if request is None or not selectors.can_read_clinical(request.user, outcome.call):
-            data.pop("narrative")
+        if request is None or not access.may_read_clinical(request.user, outcome.call):
+            for name in self.CLINICAL_FIELDS:
+                data.pop(name)
         else:  # every view that shows a narrative must audit it: a missing list is an error
             self.context["shown_narratives"].append(outcome)
         return data
@@ -53,10 +76,7 @@ class CallSerializer(serializers.ModelSerializer):
         choices=CrisisCall.PhoneDisposition.choices, allow_blank=True, read_only=True,
         help_text="How the crisis line closed the call without a unit (triage mode); empty otherwise.",
     )  # fmt: skip
-    released_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True,
-        help_text="The dispatcher who released the call's safety flags for automatic dispatch.",
-    )  # fmt: skip
+    released_by = PersonField(help_text="The dispatcher who released the call's safety flags for automatic dispatch.")
     outcome = serializers.SerializerMethodField()
 
     class Meta:
@@ -94,7 +114,8 @@ class CallIntakeSerializer(StrictModelSerializer):
 
     def validate_received_at(self, value):
         external_id = self.initial_data.get("external_id")
-        if external_id and CrisisCall.objects.filter(external_id=external_id).exists():
+        request = self.context.get("request")
+        if external_id and isinstance(external_id, str) and known_call(request and request.user, external_id):
             return value  # a repeat: the stored receipt stands, however long ago it was
         now = timezone.now()
         if value > now + timedelta(minutes=2):
@@ -153,12 +174,7 @@ class AssignSerializer(StrictSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Who made the change; null when the system did.",
-    )
+    actor = PersonField(help_text="Who made the change (by name; supervisors see the login); null: the system.")
 
     class Meta:
         model = CallEvent

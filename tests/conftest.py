@@ -77,7 +77,8 @@ def call_in(unit_at):
         if status in CrisisCall.WITH_UNIT_STATUSES or status in (CrisisCall.Status.CLEARED, CrisisCall.Status.CLOSED):
             unit = unit or unit_at(1)
             active = status in CrisisCall.WITH_UNIT_STATUSES
-            Assignment.objects.create(call=call, unit=unit, started_at=now, ended_at=None if active else now)
+            Assignment.objects.create(call=call, unit=unit, started_at=now, ended_at=None if active else now,
+                                      end_reason="" if active else Assignment.EndReason.CLEARED)  # fmt: skip
             if active:
                 Unit.objects.filter(pk=unit.pk).update(status=status)
             call.unit = unit

@@ -11,11 +11,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dispatch.models.calls import CrisisCall
-from units.models import Unit
+from units.models import Clinician, Officer, Unit
 
 
 class Assignment(models.Model):
-    """A unit sent to a call, from dispatch until it is freed (cleared, reassigned, cancelled)."""
+    """A unit sent to a call, from dispatch until it is freed (cleared, reassigned, cancelled).
+
+    It keeps the clinician and the officer who made up the unit when it was sent: the people who
+    were on the call. A unit can be re-paired later; what its earlier calls hold (caller details,
+    the narrative, clinical notes) stays with the people who were there (dispatch.access).
+    """
 
     class EndReason(models.TextChoices):
         CLEARED = "cleared", "Cleared"
@@ -25,6 +30,8 @@ class Assignment(models.Model):
 
     call = models.ForeignKey(CrisisCall, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
+    clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="assignments")
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="assignments")
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
@@ -50,10 +57,18 @@ class Assignment(models.Model):
     def __str__(self):
         return f"{self.unit} on {self.call}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is None:  # who were on it: the unit's pair as it is sent
+            self.clinician_id = self.clinician_id or self.unit.clinician_id
+            self.officer_id = self.officer_id or self.unit.officer_id
+        super().save(*args, **kwargs)
+
 
 class CallEvent(models.Model):
     """One change of a call: of its status, or of what is known of it (an update from 911 or a
-    dispatcher's correction, naming the fields). Append-only: rows are never changed or deleted."""
+    dispatcher's correction, naming the fields). Append-only: rows are never changed or deleted
+    (on PostgreSQL a trigger refuses it), except that retention blanks the notes people wrote
+    once they are past their time (dispatch.services.retention)."""
 
     class Source(models.TextChoices):
         SYSTEM = "system", "System"

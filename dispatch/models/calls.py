@@ -38,6 +38,12 @@ class CrisisCall(models.Model):
     # The safety screen (SPEC §2, the St. Louis diversion criteria): any of these set holds the
     # call for a dispatcher's review (dispatch/safety.py).
     SAFETY_FLAGS = ("weapons", "violence", "medical_emergency", "self_harm_in_progress")
+    # What identifies the person in crisis: erased after RETENTION_CALLER_DETAILS_DAYS
+    # (dispatch.services.retention), and in the permanent record (the audit log, the call's
+    # history) by length or by name only. The coordinates stay, rounded to PLACE_DECIMALS.
+    CALLER_FIELDS = ("caller_name", "callback_number", "notes")
+    PLACE_FIELDS = ("address", "lat", "lon")
+    PLACE_DECIMALS = 3  # about 110 m north-south, 90 m east-west at St. Louis: a block, not a door
 
     class PhoneDisposition(models.TextChoices):
         """How a call the crisis line resolved without a unit ended (triage mode)."""
@@ -63,6 +69,10 @@ class CrisisCall(models.Model):
     external_id = models.CharField(  # noqa: DJ001
         max_length=64, null=True, blank=True, help_text="The 911 CAD incident number; the idempotency key."
     )
+    # Whose numbering ``external_id`` is in (dispatch.services.intake.numbering_of): the 911 CAD's,
+    # shared by every intake login, or one person's who phoned calls in. A number a dispatcher
+    # typed never stands for, or swallows, the CAD's call with the same number.
+    external_numbering = models.CharField(max_length=24, default="911")
     received_at = models.DateTimeField(default=timezone.now)
     lat = models.FloatField()
     lon = models.FloatField()
@@ -107,7 +117,9 @@ class CrisisCall(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["external_id"], condition=Q(external_id__isnull=False), name="call_external_id_unique"
+                fields=["external_numbering", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="call_external_id_unique_per_numbering",
             ),
             models.CheckConstraint(condition=Q(lat__gte=-90, lat__lte=90), name="call_latitude_in_range"),
             models.CheckConstraint(condition=Q(lon__gte=-180, lon__lte=180), name="call_longitude_in_range"),

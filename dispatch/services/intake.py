@@ -15,18 +15,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coresponder import audit, jobs
+from coresponder.roles import Role, has_role
 from dispatch import safety
 from dispatch.models import CallEvent, CrisisCall
 from dispatch.services.moves import SYSTEM_SOURCE, record_event
 from dispatch.services.updates import UPDATABLE_FIELDS, call_update
 
 S = CrisisCall.Status
-# What the audit log keeps of a new call. The caller's details only by their length: the audit
-# log is never erased, while these are erased from the call after their retention
-# (dispatch.services.retention), and the log is read by supervisors.
-INTAKE_FIELDS = ["external_id", "received_at", "lat", "lon", "address", "nature", "priority",
-                 *CrisisCall.SAFETY_FLAGS, "language"]  # fmt: skip
-PERSONAL_FIELDS = ["caller_name", "callback_number", "notes"]
+# What the audit log keeps of a new call. The caller's details and the address only by their
+# length, the place rounded to a block: the audit log is never erased, while these are erased
+# from the call after their retention (dispatch.services.retention), and the log is read by
+# supervisors.
+INTAKE_FIELDS = ["external_id", "received_at", "nature", "priority", *CrisisCall.SAFETY_FLAGS, "language"]
 
 
 def call_intake(
@@ -36,23 +36,39 @@ def call_intake(
     dispatcher once the call is committed -- held for a dispatcher first if any safety flag is
     set. Returns (call, created).
 
-    Idempotent on ``external_id``: a repeat, even a concurrent one, is an update from 911 of the
-    stored call (``call_update``), which answers with the call as updated.
+    Idempotent on ``external_id`` within the sender's numbering (``numbering_of``): a repeat,
+    even a concurrent one, is an update from 911 of the stored call (``call_update``), which
+    answers with the call as updated.
     """
     external_id = fields.get("external_id") or None
     fields["external_id"] = external_id
-    if external_id and (existing := CrisisCall.objects.filter(external_id=external_id).first()):
+    fields["external_numbering"] = numbering_of(actor)
+    if external_id and (existing := known_call(actor, external_id)):
         return _repeat(existing, actor=actor, source=source, updated_at=updated_at, fields=fields), False
     try:
         with transaction.atomic():
             call = _store(actor=actor, source=source, updated_at=updated_at, fields=fields)
     except IntegrityError:
         # A concurrent request with the same external_id committed first.
-        existing = CrisisCall.objects.filter(external_id=external_id).first() if external_id else None
+        existing = known_call(actor, external_id) if external_id else None
         if existing is None:
             raise
         return _repeat(existing, actor=actor, source=source, updated_at=updated_at, fields=fields), False
     return call, True
+
+
+def numbering_of(sender) -> str:
+    """The numbering a sender's ``external_id`` belongs to: the 911 CAD's for the system and
+    every intake login (a second CAD connection repeats the first, never duplicates it), and
+    each other person's own: a dispatcher who types an incident number for a phoned-in call
+    can neither update nor take the place of the CAD's call with that number."""
+    if sender is None or not sender.is_authenticated or has_role(sender, Role.INTAKE):
+        return "911"
+    return f"user:{sender.pk}"
+
+
+def known_call(sender, external_id: str) -> CrisisCall | None:
+    return CrisisCall.objects.filter(external_numbering=numbering_of(sender), external_id=external_id).first()
 
 
 def _store(*, actor, source: str, updated_at, fields: dict) -> CrisisCall:
@@ -64,7 +80,8 @@ def _store(*, actor, source: str, updated_at, fields: dict) -> CrisisCall:
     call.status = safety.where_it_waits(call, first)
     call.save(force_insert=True)
     recorded = audit.snapshot(call, INTAKE_FIELDS)
-    recorded |= {name: audit.length_only(getattr(call, name)) for name in PERSONAL_FIELDS}
+    recorded |= {name: audit.length_only(getattr(call, name)) for name in (*CrisisCall.CALLER_FIELDS, "address")}
+    recorded |= {name: round(getattr(call, name), CrisisCall.PLACE_DECIMALS) for name in ("lat", "lon")}
     audit.record("call.created", call, actor=actor, changes=audit.diff({}, recorded))
     note = "Call received by the crisis line" if first == S.TRIAGE else "Call received"
     record_event(call, "", first, actor=actor, source=source, note=note, at=now)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from coresponder import audit, jobs
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.roles import Role, has_role
-from dispatch import safety, selectors, transitions
+from dispatch import access, safety, transitions
 from dispatch.models import Assignment, CallAlert, CallEvent, CrisisCall
 from dispatch.transitions import Mover
 from units import services as roster
@@ -34,7 +34,7 @@ def mover_for(actor, call: CrisisCall) -> Mover | None:
         return Mover.DISPATCHER
     if has_role(actor, Role.COUNSELOR) and call.status == S.TRIAGE:
         return Mover.COUNSELOR
-    if selectors.is_on_call(actor, call):
+    if access.is_on_call(actor, call):
         return Mover.MEMBER
     return None
 
@@ -218,12 +218,16 @@ def _release_unit(call: CrisisCall, *, reason: str, actor, now: datetime):
 def record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None, from_unit_id=None,
                   unit_moves=()) -> None:  # fmt: skip
     """The call's own history, and the audit log's entries for the same change: the call's
-    status (and unit, if it changed) and its units' moves, written in one INSERT."""
+    status (and unit, if it changed) and its units' moves, written in one INSERT. A person's
+    note (a reason, a release review) enters the audit log by its length only: the history's
+    copy is erased after its retention, the log never is."""
     if from_status:
         changes = {"status": [from_status, to_status]}
         if from_unit_id != call.unit_id:
             changes["unit"] = [from_unit_id, call.unit_id]
-        audit.record_all([audit.entry("call.status", call, actor=actor, changes=changes, note=note), *unit_moves])
+        logged_note = note if source == SYSTEM_SOURCE else audit.length_only(note, "characters of note")
+        audit.record_all([audit.entry("call.status", call, actor=actor, changes=changes, note=logged_note),
+                          *unit_moves])  # fmt: skip
     CallEvent.objects.create(
         call=call,
         from_status=from_status,

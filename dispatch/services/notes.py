@@ -1,8 +1,8 @@
 """A call's notes: a timeline added to without changing the call's status (SPEC §2 "Notes").
 
-The 911 CAD, dispatchers, crisis counselors and the members of the call's unit add notes; a note
-marked clinical is written and read only by the call's clinician (and read by supervisors), like
-the narrative. A call takes notes at any time, after it ended too (a follow-up, a late word from
+The 911 CAD, dispatchers, crisis counselors and the people who were on the call add notes; a
+note marked clinical is written and read only by the call's clinicians (and read by
+supervisors), like the narrative (who may do what: dispatch.access). A call takes notes at any time, after it ended too (a follow-up, a late word from
 911). The audit log keeps a note's length, never its text: notes are personal data,
 erased with the caller's details (dispatch.services.retention).
 """
@@ -17,14 +17,10 @@ from django.utils import timezone
 from coresponder import audit
 from coresponder.errors import ApplicationError
 from coresponder.models import AuditEntry
-from coresponder.roles import Role, has_role
+from dispatch import access
 from dispatch.models import CallEvent, CallNote, CrisisCall
-from dispatch.selectors import is_on_call
 from dispatch.services.moves import lock_call
-from units.membership import is_clinician
-
-# Who may add a note to any call; the unit's members may add to their own unit's call.
-WRITERS = (Role.INTAKE, Role.DISPATCHER, Role.COUNSELOR)
+from units.membership import display_name
 
 
 def call_add_note(
@@ -35,18 +31,16 @@ def call_add_note(
         raise ApplicationError("Write the note.", fields={"text": ["Required."]})
     with transaction.atomic():
         call = lock_call(call.pk)
-        if not (has_role(actor, *WRITERS) or is_on_call(actor, call)):
+        if not access.may_add_note(actor, call, clinical=clinical):
             raise ApplicationError(
-                "Only the 911 CAD, a dispatcher, a counselor or the call's unit add notes.",
+                "Only a clinician who was on the call writes clinical notes."
+                if clinical
+                else "Only the 911 CAD, a dispatcher, a counselor or the people on the call add notes.",
                 code="permission_denied",
                 status_code=403,
             )
-        if clinical and not is_clinician(actor, call.unit):
-            raise ApplicationError(
-                "Only the call's clinician writes clinical notes.", code="permission_denied", status_code=403
-            )
         note = CallNote.objects.create(
-            call=call, author=actor, author_name=actor.get_username(), source=source, text=text, clinical=clinical,
+            call=call, author=actor, author_name=display_name(actor), source=source, text=text, clinical=clinical,
             at=timezone.now(),
         )  # fmt: skip
         audit.record("call.note_added", note, actor=actor, changes={

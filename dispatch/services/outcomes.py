@@ -8,23 +8,22 @@ from django.db import transaction
 
 from coresponder import audit
 from coresponder.errors import ApplicationError, ConflictError
-from coresponder.roles import Role, has_role
+from dispatch import access
 from dispatch.models import CallEvent, CrisisCall, Outcome
 from dispatch.services.moves import lock_call, move
 from dispatch.transitions import Mover
-from units.membership import is_clinician
 
 S = CrisisCall.Status
-OUTCOME_AUDIT_FIELDS = ["disposition", "referral", "arrest_made", "force_used", "follow_up_needed"]
+OUTCOME_AUDIT_FIELDS = ["disposition", "arrest_made", "force_used", "follow_up_needed"]
 
 
 def call_record_outcome(*, call: CrisisCall, actor, source: str = CallEvent.Source.API, **fields) -> Outcome:
     """The assigned clinician (or a supervisor) records how a cleared call ended; it closes."""
     with transaction.atomic():
         call = lock_call(call.pk)
-        if not (is_clinician(actor, call.unit) or has_role(actor, Role.SUPERVISOR)):
+        if not access.may_record_outcome(actor, call):
             raise ApplicationError(
-                "Only the unit's clinician or a supervisor may record the outcome.",
+                "Only the clinician who was on the call or a supervisor may record the outcome.",
                 code="permission_denied",
                 status_code=403,
             )
@@ -37,6 +36,8 @@ def call_record_outcome(*, call: CrisisCall, actor, source: str = CallEvent.Sour
             fields["arrest_made"] = True
         outcome = Outcome.objects.create(call=call, recorded_by=actor, **fields)
         recorded = audit.snapshot(outcome, OUTCOME_AUDIT_FIELDS)
+        # Clinical data (the referral can name a substance-use provider: 42 CFR Part 2) by length.
+        recorded["referral"] = audit.length_only(outcome.referral)
         recorded["narrative"] = audit.length_only(outcome.narrative, "characters of clinical notes")
         audit.record("outcome.created", outcome, actor=actor, changes=audit.diff({}, recorded))
         move(

@@ -1,44 +1,70 @@
-"""Retention: what identifies a caller (details, notes), and clinical data (the narrative,
-clinical notes), are erased after their time."""
+"""Retention: what identifies a caller, and clinical data, are erased after their time.
+
+After RETENTION_CALLER_DETAILS_DAYS from a call's end: the caller's details (name, callback
+number, notes), the address (the coordinates stay, rounded to a block, for the reports' maps
+and areas), the call's notes that are not clinical, and the notes people wrote in its history
+(reasons, release reviews). After RETENTION_NARRATIVE_DAYS from the outcome: the narrative and
+the referral; clinical notes that long after they were written. The call, its timings, its
+units and its disposition stay for the program's reports. Each erasure is audited by count.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from coresponder import audit
-from dispatch.models import CallNote, CrisisCall, Outcome
+from dispatch.models import CallEvent, CallNote, CrisisCall, Outcome
 
 
 def calls_erase_personal_data(*, now: datetime | None = None) -> tuple[int, int]:
-    """Blank what identifies a caller once RETENTION_CALLER_DETAILS_DAYS have passed since a call
-    ended, and the clinical narrative after RETENTION_NARRATIVE_DAYS. The call, its timings and
-    disposition stay for the program's reports. Returns (calls, narratives) erased."""
+    """Erase what is past its retention. Returns (calls, outcomes) whose data was erased."""
     now = now or timezone.now()
-    ended = Q(status__in=CrisisCall.TERMINAL_STATUSES)
     details_before = now - timedelta(days=settings.RETENTION_CALLER_DETAILS_DAYS)
-    calls = CrisisCall.objects.filter(ended, status_changed_at__lt=details_before).exclude(
-        caller_name="", callback_number="", notes=""
-    )
-    erased_calls = 0
-    for call_id in calls.values_list("pk", flat=True).iterator():
-        CrisisCall.objects.filter(pk=call_id).update(caller_name="", callback_number="", notes="")
-        audit.record("call.personal_data_erased", object_type="crisiscall", object_id=str(call_id),
-                     note=f"caller details older than {settings.RETENTION_CALLER_DETAILS_DAYS} days")  # fmt: skip
-        erased_calls += 1
     narratives_before = now - timedelta(days=settings.RETENTION_NARRATIVE_DAYS)
-    outcomes = Outcome.objects.filter(recorded_at__lt=narratives_before).exclude(narrative="")
-    erased_narratives = 0
+    ended = Q(status__in=CrisisCall.TERMINAL_STATUSES, status_changed_at__lt=details_before)
+    erased_calls = 0
+    for call_id in _calls_with_personal_data(ended).values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            _erase_call(call_id)
+        erased_calls += 1
+    outcomes = Outcome.objects.filter(recorded_at__lt=narratives_before).exclude(narrative="", referral="")
+    erased_outcomes = 0
     for outcome_id, call_id in outcomes.values_list("pk", "call_id").iterator():
-        Outcome.objects.filter(pk=outcome_id).update(narrative="")
+        Outcome.objects.filter(pk=outcome_id).update(narrative="", referral="")
         audit.record("outcome.narrative_erased", object_type="call", object_id=str(call_id),
-                     note=f"older than {settings.RETENTION_NARRATIVE_DAYS} days")  # fmt: skip
-        erased_narratives += 1
+                     note=f"narrative and referral older than {settings.RETENTION_NARRATIVE_DAYS} days")  # fmt: skip
+        erased_outcomes += 1
     _erase_notes(ended_before=details_before, clinical_before=narratives_before, now=now)
-    return erased_calls, erased_narratives
+    return erased_calls, erased_outcomes
+
+
+def _calls_with_personal_data(ended: Q):
+    people_wrote = CallEvent.objects.exclude(source=CallEvent.Source.SYSTEM).exclude(note="")
+    return CrisisCall.objects.filter(ended).filter(
+        ~Q(caller_name="", callback_number="", notes="", address="")
+        | Q(pk__in=people_wrote.values("call_id"))
+        # Coordinates finer than a block (a float rounded twice is unchanged).
+        | ~Q(lat=Round("lat", CrisisCall.PLACE_DECIMALS), lon=Round("lon", CrisisCall.PLACE_DECIMALS))
+    )
+
+
+def _erase_call(call_id: int) -> None:
+    blank = dict.fromkeys((*CrisisCall.CALLER_FIELDS, "address"), "")
+    CrisisCall.objects.filter(pk=call_id).update(
+        **blank, lat=Round("lat", CrisisCall.PLACE_DECIMALS), lon=Round("lon", CrisisCall.PLACE_DECIMALS)
+    )
+    # The one change the history's append-only rule lets through (dispatch migration 0003).
+    notes = CallEvent.objects.filter(call_id=call_id).exclude(source=CallEvent.Source.SYSTEM).exclude(note="")
+    events = notes.update(note="")
+    audit.record("call.personal_data_erased", object_type="crisiscall", object_id=str(call_id),
+                 note=f"caller details, address and {events} history note(s) older than "
+                      f"{settings.RETENTION_CALLER_DETAILS_DAYS} days")  # fmt: skip
 
 
 def _erase_notes(*, ended_before: datetime, clinical_before: datetime, now: datetime) -> int:

@@ -36,7 +36,7 @@ S = CrisisCall.Status
 UPDATABLE_FIELDS = ["lat", "lon", "address", "nature", "priority", *CrisisCall.SAFETY_FLAGS, "language",
                     "caller_name", "callback_number", "notes"]  # fmt: skip
 # Named, never shown, in the call's history and the audit log: they identify the person in crisis.
-PERSONAL_FIELDS = frozenset({"lat", "lon", "address", "caller_name", "callback_number", "notes"})
+PERSONAL_FIELDS = frozenset({*CrisisCall.CALLER_FIELDS, *CrisisCall.PLACE_FIELDS})
 
 
 def call_update(

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role, has_role
 from coresponder.web import posted_form, role_required
-from dispatch import safety, selectors, services, transitions
+from dispatch import access, safety, selectors, services, transitions
 from dispatch.eligibility import why_not
 from dispatch.forms import AssignForm, NewCallForm, NoteForm, UnitStatusForm
 from dispatch.models import CallAlert, CrisisCall
 from dispatch.views import BOARD_ROLES, MOVE_LABELS, WEB, answer_action, note_added, posted_move
 from units import services as unit_services
+from units.membership import display_name
 from units.models import Unit
 
 REASSIGNABLE = transitions.REASSIGNABLE
@@ -253,7 +254,8 @@ def board_unit_status(request, unit_id: int):
 
 
 def call_detail_context(request, call: CrisisCall, form: NoteForm | None = None) -> dict:
-    return {"call": call, "notes": list(selectors.call_notes_for(request.user, call)),
+    return {"call": call, "notes": list(access.call_notes_for(request.user, call)),
+            "released_by": display_name(call.released_by) if call.released_by else "a dispatcher",
             "note_form": form or NoteForm(call_pk=call.pk), "can_act": has_role(request.user, Role.DISPATCHER)}  # fmt: skip
 
 

@@ -13,20 +13,18 @@ from django.views.decorators.http import require_GET, require_POST
 from coresponder.errors import ApplicationError
 from coresponder.roles import Role
 from coresponder.web import posted_form, role_required
-from dispatch import selectors, services, transitions
+from dispatch import access, selectors, services, transitions
 from dispatch.forms import CallMoveForm, NoteForm, OutcomeForm, UnitStatusForm
 from dispatch.models import CallAlert, CrisisCall
 from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB, note_added
 from units import services as unit_services
-from units.membership import is_clinician
 from units.models import Unit
 
 
 def my_unit_context(request) -> dict:
     now = timezone.now()
     unit = selectors.member_unit(request.user, now)
-    call = selectors.unit_current_call(unit) if unit else None
-    clinician = is_clinician(request.user, unit)
+    call = access.current_call(request.user, unit) if unit else None
     moves = []
     if call is not None:
         moves = [
@@ -37,15 +35,17 @@ def my_unit_context(request) -> dict:
         "on_shift": unit is not None and unit.on_shift_at(now),
         "call": call,
         "moves": moves,
-        "is_clinician": clinician,
+        "may_write_clinical": call is not None and access.may_add_note(request.user, call, clinical=True),
         "cleared": call is not None and call.status == CrisisCall.Status.CLEARED,
         # The buttons a unit with no call shows: log on (or back in service), or out of service.
         "can_log_on": unit is not None and unit.status in (Unit.Status.OFF_DUTY, Unit.Status.OUT_OF_SERVICE),
         "can_go_out_of_service": unit is not None and unit.status == Unit.Status.AVAILABLE,
         "outcome_form": OutcomeForm()
-        if call is not None and call.status == CrisisCall.Status.CLEARED and clinician
+        if call is not None
+        and call.status == CrisisCall.Status.CLEARED
+        and access.may_record_outcome(request.user, call)
         else None,
-        "recent": selectors.unit_recent_calls(unit) if unit else [],
+        "recent": access.recent_calls(request.user, unit) if unit else [],
         "notes": _notes_read(request, call),
         "note_form": NoteForm(call_pk=call.pk) if call else None,
         # Red until someone on the unit (or the dispatcher) has read it.
@@ -58,7 +58,7 @@ def my_unit_context(request) -> dict:
 def _notes_read(request, call: CrisisCall | None) -> list:
     if call is None:
         return []
-    notes = list(selectors.call_notes_for(request.user, call))
+    notes = list(access.call_notes_for(request.user, call))
     services.clinical_notes_read(call=call, actor=request.user, notes=notes)
     return notes
 
@@ -76,7 +76,7 @@ def my_unit_panel(request):
 
 def _my_call(request, call_id: int) -> CrisisCall:
     call = get_object_or_404(CrisisCall.objects.select_related("unit__clinician", "unit__officer"), pk=call_id)
-    if not selectors.is_on_call(request.user, call):
+    if not access.is_on_call(request.user, call):
         raise Http404
     return call
 

@@ -45,7 +45,7 @@ def test_a_dispatcher_adds_a_note_and_the_unit_reads_it_on_the_phone(page, phone
     expect(detail.get_by_role("heading", level=2)).to_contain_text(f"Call #{call.pk}")
     detail.get_by_label("Add a note").fill("Caller says he has a knife in the kitchen")
     detail.get_by_role("button", name="Add note").click()
-    expect(detail.locator(".timeline")).to_contain_text("dispatcher: Caller says he has a knife in the kitchen")
+    expect(detail.locator(".timeline")).to_contain_text("Dispatcher: Caller says he has a knife in the kitchen")
     expect(detail.get_by_label("Add a note")).to_have_value("")
     screenshot("board-note")
 
@@ -53,7 +53,7 @@ def test_a_dispatcher_adds_a_note_and_the_unit_reads_it_on_the_phone(page, phone
     expect(phone.locator(".timeline")).to_contain_text("Caller says he has a knife in the kitchen", timeout=8000)
     phone.get_by_label("Add a note").fill("On Gravois, two minutes out")
     phone.get_by_role("button", name="Add note").click()
-    expect(phone.locator(".timeline li").first).to_contain_text("clinician: On Gravois, two minutes out")
+    expect(phone.locator(".timeline li").first).to_contain_text("Maya Patel: On Gravois, two minutes out")
     shoot(phone, "phone-notes")
     expect(detail.locator(".timeline li").first).to_contain_text("On Gravois, two minutes out", timeout=8000)
 

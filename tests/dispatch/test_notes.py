@@ -64,7 +64,7 @@ def test_a_note_names_its_author_and_the_audit_log_keeps_only_its_length(api, us
 
     body = api("dispatcher").post(f"/api/v1/calls/{on_call.pk}/notes/", {"text": "knife in the kitchen"},
                                   format="json").json()  # fmt: skip
-    assert (body["author"], body["source"], body["clinical"]) == ("dispatcher", "api", False)
+    assert (body["author"], body["source"], body["clinical"]) == ("Dispatcher", "api", False)
     entry = AuditEntry.objects.get(action="call.note_added")
     assert "knife" not in str(entry.changes) and entry.changes["text"] == [None, "(20 characters)"]
 

@@ -90,7 +90,9 @@ def unit_set_status(*, unit: Unit, status: str, reason: str = "", actor=None, no
         )
     if unit.status == status and unit.out_of_service_reason == (reason if status == Unit.Status.OUT_OF_SERVICE else ""):
         return unit
-    audit.record("unit.status", unit, actor=actor, changes={"status": [unit.status, status]}, note=reason)
+    # The reason by length: it is free text, and the audit log is never erased.
+    audit.record("unit.status", unit, actor=actor, changes={"status": [unit.status, status]},
+                 note=audit.length_only(reason, "characters of reason"))  # fmt: skip
     unit.status = status
     unit.out_of_service_reason = reason if status == Unit.Status.OUT_OF_SERVICE else ""
     unit.status_changed_at = now
