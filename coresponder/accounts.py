@@ -35,6 +35,11 @@ def access_end(*, user: User, actor=None) -> None:
         user.is_active = False
         user.save(update_fields=["is_active"])
         audit.record("auth.login_disabled", actor=actor, object_type="login", object_id=name[:40])
+    _end_sessions_and_tokens(user, actor)
+
+
+def _end_sessions_and_tokens(user: User, actor) -> None:
+    name = user.get_username()
     ended, _ = Session.objects.filter(session_key__in=_sessions_of(user)).delete()
     if ended:
         audit.record(
@@ -53,6 +58,10 @@ def access_end(*, user: User, actor=None) -> None:
 
 @transaction.atomic
 def access_restore(*, user: User, actor=None) -> None:
-    """Let ``user`` log in again with their password (their old sessions and tokens stay gone)."""
+    """Let ``user`` log in again with their password. Their old sessions and tokens stay gone:
+    one a login saved while it was being deactivated (it read the login as active before the
+    lock) is ended here, before it could come back to life."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _end_sessions_and_tokens(user, actor)
     if User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
         audit.record("auth.login_enabled", actor=actor, object_type="login", object_id=user.get_username()[:40])

@@ -25,7 +25,7 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
         indexes = [
-            # The audit page: newest first, by object, by actor; the lock-out counts failures by name.
+            # The audit page: newest first, by object, by actor and action.
             models.Index(fields=["at"], name="audit_at_idx"),
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["actor_name", "action", "at"], name="audit_actor_action_idx"),

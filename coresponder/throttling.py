@@ -59,5 +59,5 @@ def _most_generous(rates: dict, roles) -> tuple[str, str | None]:
 
 
 def _per_second(rate: str) -> float:
-    number, period = SimpleRateThrottle.parse_rate(None, rate)
+    number, period = RoleRateThrottle().parse_rate(rate)
     return number / period

@@ -21,6 +21,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from coresponder.roles import Role, has_role
 from dispatch.models import Assignment, CallEvent, CallNote, CrisisCall
+from units.membership import member_filter
 from units.models import Unit
 
 READERS = (Role.INTAKE, Role.DISPATCHER, Role.SUPERVISOR)
@@ -31,7 +32,7 @@ def _people(user, *, clinicians_only: bool = False) -> Q:
     """Assignments with ``user`` among their people."""
     if user is None or not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(clinician__user=user) if clinicians_only else Q(clinician__user=user) | Q(officer__user=user)
+    return Q(clinician__user=user) if clinicians_only else member_filter(user)
 
 
 def through_triage() -> Q:

@@ -47,9 +47,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator, with no user
             return CrisisCall.objects.none()
-        calls = CrisisCall.objects.select_related("unit__clinician", "unit__officer", "outcome").prefetch_related(
-            "alerts"
-        )
+        calls = CrisisCall.objects.select_related("outcome", "released_by").prefetch_related("alerts")
         return access.readable_calls(self.request.user, calls)
 
     @extend_schema(
@@ -64,9 +62,13 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         """Intake. Answers 201 with the new call, or 200 with the stored one for a known `external_id`."""
         intake = CallIntakeSerializer(data=request.data, context={"request": request})
         intake.is_valid(raise_exception=True)
-        call, created = retry_once_if_connection_lost(  # idempotent on external_id: safe to repeat
-            services.call_intake, actor=request.user, source=CallEvent.Source.API, **intake.validated_data
-        )
+        fields = intake.validated_data
+        if fields.get("external_id"):  # idempotent on its incident number: safe to repeat
+            call, created = retry_once_if_connection_lost(
+                services.call_intake, actor=request.user, source=CallEvent.Source.API, **fields
+            )
+        else:  # without one, a commit whose answer was lost would be stored twice
+            call, created = services.call_intake(actor=request.user, source=CallEvent.Source.API, **fields)
         return Response(self._show(call), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def get_serializer_context(self):
@@ -83,9 +85,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return super().finalize_response(request, response, *args, **kwargs)
 
     def _show(self, call: CrisisCall) -> dict:
-        fresh = (
-            CrisisCall.objects.select_related("unit__clinician", "outcome").prefetch_related("alerts").get(pk=call.pk)
-        )
+        fresh = CrisisCall.objects.select_related("outcome", "released_by").prefetch_related("alerts").get(pk=call.pk)
         return CallSerializer(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(request=CallChangeSerializer, responses={200: CallSerializer})
@@ -146,7 +146,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(responses={200: NoteSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def notes(self, request, pk=None):
-        """The call's notes, newest first; clinical notes only for the call's clinician and supervisors."""
+        """The call's notes, newest first; clinical notes only for the clinicians who were on the call and supervisors."""
         call = self.get_object()
         notes = list(access.call_notes_for(request.user, call))
         services.clinical_notes_read(call=call, actor=request.user, notes=notes)
@@ -156,7 +156,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @notes.mapping.post
     @allow(Role.INTAKE, Role.DISPATCHER, Role.COUNSELOR, *MEMBERS)
     def add_note(self, request, pk=None):
-        """Add a note; `clinical` only by the call's clinician."""
+        """Add a note; `clinical` only by a clinician who was on the call."""
         call = self.get_object()
         entry = NoteSerializer(data=request.data)
         entry.is_valid(raise_exception=True)

@@ -82,7 +82,7 @@ class CallSerializer(serializers.ModelSerializer):
     class Meta:
         model = CrisisCall
         fields = [
-            "id", "external_id", "status", "priority", "nature", "lat", "lon", "address",
+            "id", "external_id", "external_numbering", "status", "priority", "nature", "lat", "lon", "address",
             *CrisisCall.SAFETY_FLAGS, "released_at", "released_by",
             "language", "caller_name", "callback_number", "notes",
             "received_at", "unit", "status_changed_at",

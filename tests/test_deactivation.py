@@ -8,7 +8,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from coresponder.models import AuditEntry
-from tests.factories import ClinicianFactory, OfficerFactory
+from tests.factories import ClinicianFactory, OfficerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
@@ -75,3 +75,26 @@ def test_other_changes_to_a_person_leave_their_access_alone(api, users):
     assert token.get("/api/v1/calls/").status_code == 200
     assert phone.get("/me/").status_code == 200
     assert not AuditEntry.objects.filter(action__startswith="auth.login_").exclude(action="auth.login").exists()
+
+
+def test_unlinking_a_login_while_deactivating_still_ends_its_access(api, users):
+    login = UserFactory(username="leaving", role="clinician")
+    clinician = ClinicianFactory(user=login)
+    token = AuthToken.objects.create(user=login)[1]
+    answer = api("supervisor").patch(f"/api/v1/clinicians/{clinician.pk}/", {"active": False, "username": None})
+    assert answer.status_code == 200, answer.json()
+    login.refresh_from_db()
+    assert not login.is_active and not login.groups.exists()
+    old_token = APIClient()
+    old_token.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert old_token.get("/api/v1/calls/").status_code == 401
+    assert not AuthToken.objects.filter(user=login).exists()
+
+
+def test_a_responder_who_has_been_on_calls_keeps_their_login(api, users, call_in, unit_at):
+    clinician = ClinicianFactory(user=users["clinician"])
+    call_in("on_scene", unit=unit_at(1, clinician=clinician, officer=OfficerFactory()))
+    answer = api("supervisor").patch(f"/api/v1/clinicians/{clinician.pk}/", {"username": "newhire"})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "responder_has_history")
+    clinician.refresh_from_db()
+    assert clinician.user == users["clinician"], "their calls' clinical data stays theirs"

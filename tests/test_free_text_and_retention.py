@@ -18,7 +18,7 @@ from django.utils import timezone
 from coresponder.models import AuditEntry
 from dispatch.models import CallEvent, CrisisCall, Outcome
 from dispatch.services import calls_erase_personal_data
-from tests.factories import ClinicianFactory, OfficerFactory
+from tests.factories import ClinicianFactory, OfficerFactory, UserFactory
 from tests.places import DOWNTOWN
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +106,11 @@ def test_the_history_refuses_any_other_change_than_retentions(worked_call):
 @pytest.mark.django_db(transaction=True)
 def test_free_text_written_by_an_earlier_version_is_redacted_by_the_migration():
     migration = import_module("coresponder.migrations.0006_redact_free_text")
+    dispatcher = UserFactory(username="dispatcher", role="dispatcher")
     made = {
-        "reason": AuditEntry.objects.create(action="call.status", source="api", note=f"Reassigned: {REASON}"),
+        "reason": AuditEntry.objects.create(
+            action="call.status", source="api", actor=dispatcher, note=f"Reassigned: {REASON}"
+        ),
         "system": AuditEntry.objects.create(action="call.status", source="system", note="Calls already waiting"),
         "unit reason": AuditEntry.objects.create(action="unit.status", source="web", note="meal at Hidden-4242"),
         "unit system": AuditEntry.objects.create(action="unit.status", source="system", note="Dispatched to call 7"),

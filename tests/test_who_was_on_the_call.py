@@ -10,9 +10,11 @@ matrix says.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dispatch.models import CrisisCall
@@ -103,6 +105,17 @@ def worked_call(users, unit_at):
     return call["id"], people
 
 
+def csv_exports(web) -> list[str]:
+    """Every CSV export the reports page offers, for a range around today (refused for anyone
+    but a supervisor)."""
+    today = timezone.localdate()
+    query = f"start={today - timedelta(days=1)}&end={today + timedelta(days=1)}"
+    tables = sorted(set(re.findall(r"/reports/([\w-]+)\.csv", text_of(web.get("/reports/")))))
+    exports = [web.get(f"/reports/{table}.csv?{query}") for table in tables]
+    assert all(export.status_code == 200 for export in exports)
+    return [text_of(export) for export in exports]
+
+
 def text_of(response) -> str:
     if response.streaming:
         return b"".join(response.streaming_content).decode()
@@ -121,9 +134,7 @@ def everything_reachable(user, call_id: int) -> str:
         texts.append(api.get(path).content.decode())
     for path in ("/me/", "/me/panel/", f"/board/calls/{call_id}/", "/board/panels/", "/audit/", "/audit.csv"):
         texts.append(text_of(web.get(path)))
-    reports = web.get("/reports/")
-    for table in sorted(set(re.findall(r"/reports/([\w-]+)\.csv", reports.content.decode()))):
-        texts.append(text_of(web.get(f"/reports/{table}.csv?start=2000-01-01&end=2100-01-01")))
+    texts.extend(csv_exports(web))
     return "\n".join(texts)
 
 
@@ -154,10 +165,8 @@ def test_exports_and_the_audit_log_never_hold_clinical_text_even_for_a_superviso
     web = Client()
     web.force_login(people["supervisor"])
     audit_log = text_of(web.get("/audit.csv"))
-    reports = web.get("/reports/").content.decode()
-    exports = [text_of(web.get(f"/reports/{table}.csv?start=2000-01-01&end=2100-01-01"))
-               for table in set(re.findall(r"/reports/([\w-]+)\.csv", reports))]  # fmt: skip
-    assert exports, "the reports page offers CSV exports"
+    exports = csv_exports(web)
+    assert any("STL-7731" in export for export in exports), "the call is in the exports, without its secrets"
     for secret in (NARRATIVE, REFERRAL, CLINICAL_NOTE, CALLER, ADDRESS):
         assert secret not in audit_log
         assert all(secret not in export for export in exports)
@@ -200,3 +209,13 @@ def test_the_history_names_people_and_only_supervisors_see_logins(worked_call):
         seen = actors_seen_by(who)
         assert officer.officer.name in seen and "officer" not in seen and "dispatcher" not in seen
     assert {"officer", "clinician", "dispatcher", "intake"} <= actors_seen_by("supervisor")
+
+
+def test_the_workload_report_credits_the_people_who_were_on_the_call(worked_call):
+    _, people = worked_call
+    web = Client()
+    web.force_login(people["supervisor"])
+    rows = text_of(web.get(f"/reports/workload-responders.csv?start={timezone.localdate()}&end={timezone.localdate()}"))
+    worked = people["clinician on the call"].clinician.name
+    newcomer = people["clinician paired in later"].clinician.name
+    assert worked in rows and newcomer not in rows

@@ -20,9 +20,10 @@ def is_member(user, unit: Unit | None) -> bool:
     return user.pk in (unit.clinician.user_id, unit.officer.user_id)
 
 
-def member_filter(user, *, via: str = "") -> Q:
-    """The same question as a filter: units (or, with ``via="unit__"``, calls) with ``user`` as a member."""
-    return Q(**{f"{via}clinician__user": user}) | Q(**{f"{via}officer__user": user})
+def member_filter(user) -> Q:
+    """The same question as a filter, on anything with a ``clinician`` and an ``officer``: units,
+    and the assignments that keep who was sent (dispatch.access)."""
+    return Q(clinician__user=user) | Q(officer__user=user)
 
 
 def display_name(user) -> str:

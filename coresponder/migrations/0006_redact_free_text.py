@@ -44,7 +44,7 @@ def redact_changes(changes: dict, texts=(), places=()) -> dict:
 def redacted(entry) -> dict:
     """The fields of ``entry`` to change, or {} if it holds no free text in clear."""
     changes = entry.changes or {}
-    if entry.action == "call.status" and entry.source != "system" and entry.note:
+    if entry.action == "call.status" and entry.actor_id is not None and entry.note:
         note = by_length(entry.note, "characters of note")
         return {"note": note} if note != entry.note else {}
     if entry.action == "unit.status" and entry.note and not SYSTEM_UNIT_NOTES.match(entry.note):
@@ -65,7 +65,7 @@ def redact_free_text(apps, schema_editor):
     if postgresql:
         schema_editor.execute("ALTER TABLE coresponder_auditentry DISABLE TRIGGER audit_entries_are_append_only")
     entries = AuditEntry.objects.filter(action__in=("call.status", "unit.status", "call.created", "outcome.created"))
-    for entry in entries.only("pk", "action", "source", "note", "changes").iterator(chunk_size=2000):
+    for entry in entries.only("pk", "action", "actor_id", "note", "changes").iterator(chunk_size=2000):
         fields = redacted(entry)
         if fields:
             AuditEntry.objects.filter(pk=entry.pk).update(**fields)

@@ -67,8 +67,9 @@ class Assignment(models.Model):
 class CallEvent(models.Model):
     """One change of a call: of its status, or of what is known of it (an update from 911 or a
     dispatcher's correction, naming the fields). Append-only: rows are never changed or deleted
-    (on PostgreSQL a trigger refuses it), except that retention blanks the notes people wrote
-    once they are past their time (dispatch.services.retention)."""
+    (on PostgreSQL a trigger refuses it, dispatch migration 0003), except that retention blanks
+    the notes people wrote once they are past their time (dispatch.services.retention), and the
+    actor or unit becomes NULL if that login or unit is ever deleted."""
 
     class Source(models.TextChoices):
         SYSTEM = "system", "System"

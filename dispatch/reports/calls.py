@@ -17,6 +17,7 @@ from dispatch.reports.common import Range
 CALL_COLUMNS = [
     "id",
     "external_id",
+    "external_numbering",  # "911" for the CAD's incident numbers, else whose (a number typed by a person)
     "received_at",
     "priority",
     "nature",

@@ -79,7 +79,7 @@ class Diversion:
 def _aggregates() -> dict:
     return {
         "received": Count("pk"),
-        "from_911": Count("pk", filter=Q(external_id__isnull=False)),
+        "from_911": Count("pk", filter=Q(external_id__isnull=False, external_numbering="911")),
         "resolved_by_phone": Count("pk", filter=Q(phone_disposition__in=PHONE_RESOLUTIONS)),
         "no_answer_by_phone": Count("pk", filter=Q(phone_disposition=CrisisCall.PhoneDisposition.NO_ANSWER)),
         "in_person": Count("pk", filter=Q(on_scene_at__isnull=False)),

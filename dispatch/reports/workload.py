@@ -36,15 +36,16 @@ def workload_by_unit(report: Range) -> list[Workload]:
 
 
 def workload_by_responder(report: Range) -> list[Workload]:
-    """By person (the clinician's or officer's id, never their name, which two people can share)."""
+    """By person (the clinician's or officer's id, never their name, which two people can share),
+    as each assignment was paired: a unit re-paired later credits nobody else with its calls."""
     results = []
     for role in ("clinician", "officer"):
         rows = (
             _assignments(report)
-            .values(f"unit__{role}_id", f"unit__{role}__name")
+            .values(f"{role}_id", f"{role}__name")
             .annotate(calls=Count("call", distinct=True), seconds=Sum(Seconds(F("ended_at"), F("started_at"))))
         )
-        people = [(r[f"unit__{role}_id"], r[f"unit__{role}__name"], r["calls"], r["seconds"]) for r in rows]
+        people = [(r[f"{role}_id"], r[f"{role}__name"], r["calls"], r["seconds"]) for r in rows]
         shared = Counter(name for _, name, _, _ in people)
         for person_id, name, calls, seconds in people:
             label = f"{name} ({role} #{person_id})" if shared[name] > 1 else f"{name} ({role})"

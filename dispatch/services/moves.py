@@ -225,7 +225,8 @@ def record_event(call, from_status, to_status, *, actor, source, note, at, unit_
         changes = {"status": [from_status, to_status]}
         if from_unit_id != call.unit_id:
             changes["unit"] = [from_unit_id, call.unit_id]
-        logged_note = note if source == SYSTEM_SOURCE else audit.length_only(note, "characters of note")
+        by_a_person = actor is not None and actor.is_authenticated
+        logged_note = audit.length_only(note, "characters of note") if by_a_person else note
         audit.record_all([audit.entry("call.status", call, actor=actor, changes=changes, note=logged_note),
                           *unit_moves])  # fmt: skip
     CallEvent.objects.create(

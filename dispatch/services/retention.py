@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Round
 from django.utils import timezone
 
@@ -44,8 +44,13 @@ def calls_erase_personal_data(*, now: datetime | None = None) -> tuple[int, int]
     return erased_calls, erased_outcomes
 
 
+def _people_wrote() -> QuerySet[CallEvent]:
+    """Events a person made, with a note: free text, or system text beside it (erased too)."""
+    return CallEvent.objects.filter(actor__isnull=False).exclude(note="")
+
+
 def _calls_with_personal_data(ended: Q):
-    people_wrote = CallEvent.objects.exclude(source=CallEvent.Source.SYSTEM).exclude(note="")
+    people_wrote = _people_wrote()
     return CrisisCall.objects.filter(ended).filter(
         ~Q(caller_name="", callback_number="", notes="", address="")
         | Q(pk__in=people_wrote.values("call_id"))
@@ -60,8 +65,7 @@ def _erase_call(call_id: int) -> None:
         **blank, lat=Round("lat", CrisisCall.PLACE_DECIMALS), lon=Round("lon", CrisisCall.PLACE_DECIMALS)
     )
     # The one change the history's append-only rule lets through (dispatch migration 0003).
-    notes = CallEvent.objects.filter(call_id=call_id).exclude(source=CallEvent.Source.SYSTEM).exclude(note="")
-    events = notes.update(note="")
+    events = _people_wrote().filter(call_id=call_id).update(note="")
     audit.record("call.personal_data_erased", object_type="crisiscall", object_id=str(call_id),
                  note=f"caller details, address and {events} history note(s) older than "
                       f"{settings.RETENTION_CALLER_DETAILS_DAYS} days")  # fmt: skip

@@ -186,3 +186,17 @@ def test_intake_cut_twice_gives_up_with_503_and_stores_nothing(web):
         status, headers, body = answer.result(timeout=30)
     assert (status, headers["Retry-After"], json.loads(body)["error"]["code"]) == (503, "5", "unavailable")
     assert not CrisisCall.objects.filter(external_id="CUT-1").exists()
+
+
+def test_intake_without_an_incident_number_is_not_retried_so_it_is_never_stored_twice(web):
+    """Without an external_id a repeat cannot find the first attempt (its commit's answer may
+    have been lost): the sender is told 503 and sends it again itself."""
+    auth = {"Authorization": f"Token {token_for('intake')}"}
+    unnumbered = {key: value for key, value in INTAKE.items() if key != "external_id"}
+    with ThreadPoolExecutor(1) as pool, calls_table_locked() as lock:
+        answer = pool.submit(fetch, web, "/api/v1/calls/", body=unnumbered, headers=auth)
+        cut_web_query()
+        lock.rollback()
+        status, _, body = answer.result(timeout=30)
+    assert (status, json.loads(body)["error"]["code"]) == (503, "unavailable")
+    assert not CrisisCall.objects.exists()

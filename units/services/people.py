@@ -16,9 +16,15 @@ def responder_save(
     *, responder: Clinician | Officer, role: str, username: str | None = ..., actor=None, **fields
 ) -> Clinician | Officer:
     """Create or change a clinician or officer; ``username`` links (or creates) their login.
-    Deactivating one ends their access (``coresponder.accounts``); reactivating gives back their login."""
+
+    Deactivating one ends their access (``coresponder.accounts``); reactivating gives back their
+    login. A login unlinked or replaced loses its access too. Once a responder has been on a call
+    their login cannot change hands (409): calls follow the person through their login
+    (dispatch.access), so a new login would take over their calls' clinical data -- deactivate
+    them and add the new person instead."""
     audited = [f.attname for f in responder._meta.concrete_fields if f.attname not in ("created_at", "updated_at")]
     before = audit.snapshot(responder, audited) if responder.pk else {}
+    previous_login = responder.user if responder.pk and responder.user_id else None
 
     if isinstance(responder, Officer) and "badge_number" in fields:
         taken = Officer.objects.filter(badge_number=fields["badge_number"]).exclude(pk=responder.pk)
@@ -60,6 +66,13 @@ def responder_save(
             responder.user = user
         else:
             responder.user = None
+        if previous_login is not None and responder.user_id != previous_login.pk and responder.assignments.exists():
+            raise ConflictError(
+                f"{responder.name} has been on calls, which stay with their login {previous_login.get_username()}; "
+                "it cannot be unlinked or replaced. Deactivate them instead.",
+                code="responder_has_history",
+                fields={"username": ["Cannot change: this responder has been on calls."]},
+            )
     created = responder.pk is None
     responder.save()
     kind = responder._meta.model_name
@@ -68,6 +81,9 @@ def responder_save(
         f"{kind}.{'created' if created else 'changed'}", responder, actor=actor, changes=audit.diff(before, after)
     )
     # A person who leaves the program loses their access with it: no login, no session, no token.
+    if previous_login is not None and previous_login.pk != responder.user_id:
+        previous_login.groups.remove(*Group.objects.filter(name=role))
+        access_end(user=previous_login, actor=actor)
     if responder.user_id and not responder.active:
         access_end(user=responder.user, actor=actor)
     elif responder.user_id and before.get("active") is False:
