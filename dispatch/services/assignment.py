@@ -152,7 +152,9 @@ def _auto_assign_once(call_id: int, now: datetime) -> CrisisCall | None:
             return call
         # Only a call that was dispatched before can have been given back by a unit.
         declined = declined_unit_ids([call.pk]).get(call.pk, set()) if call.dispatched_at else set()
-        candidates = ranked_candidates(lat=call.lat, lon=call.lon, now=now, exclude_unit_ids=declined)
+        candidates = ranked_candidates(
+            lat=call.lat, lon=call.lon, now=now, language=call.language, exclude_unit_ids=declined
+        )
         for candidate in candidates:
             unit = _claim_unit(candidate.unit_id, now)
             if unit is None:
@@ -170,7 +172,11 @@ def _auto_assign_once(call_id: int, now: datetime) -> CrisisCall | None:
 def _dispatch_note(unit: Unit, candidate) -> str:
     if candidate.eta_seconds is None:
         return f"Eligible unit {unit.call_sign}; its location is unknown"
-    note = f"Nearest eligible unit {unit.call_sign}, about {candidate.eta_seconds / 60:.0f} min away"
+    minutes = f"about {candidate.eta_seconds / 60:.0f} min away"
+    if candidate.speaks_language:  # not always the nearest: see Candidate.cost_seconds
+        note = f"Eligible unit {unit.call_sign}, {minutes}, speaks {candidate.language.upper()}"
+    else:
+        note = f"Nearest eligible unit {unit.call_sign}, {minutes}"
     return note + (" (last location is stale)" if candidate.stale else "")
 
 
@@ -212,7 +218,7 @@ def _serve_locked_queue(now: datetime) -> int:
     served = [call for call in calls if free - declined.get(call.pk, set())][: len(rows)]
     costs, candidates = [], []
     for call in served:
-        by_unit = {c.unit_id: c for c in rank(rows, lat=call.lat, lon=call.lon)}
+        by_unit = {c.unit_id: c for c in rank(rows, lat=call.lat, lon=call.lon, language=call.language)}
         candidates.append(by_unit)
         weight = settings.DISPATCH_PRIORITY_WEIGHTS.get(call.priority, 1.0)
         refused = declined.get(call.pk, set())

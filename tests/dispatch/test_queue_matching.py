@@ -1,15 +1,18 @@
 """Serving several waiting calls with several free units: never worse than greedy."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dispatch import matching
 from dispatch.models import CrisisCall
+from dispatch.selectors import Candidate
 from dispatch.services import call_auto_assign, call_intake, call_transition, queue_serve
+from tests.factories import ClinicianFactory
 from tests.places import DOWNTOWN, north_of
 from units.models import Unit
 
@@ -131,3 +134,72 @@ def test_a_call_only_its_decliner_could_take_does_not_block_the_queue(users, cal
     assert queue_serve() == 1
     behind.refresh_from_db(), declined.refresh_from_db()
     assert (behind.unit, declined.status) == (only, S.QUEUED)
+
+
+# --- The caller's language: the same cost as one call's ranking (selectors.Candidate.cost_seconds) ---
+
+
+def queue_two_calls_and_free(units, calls_km):
+    """Queue a call at each of ``calls_km`` (north of downtown; the first needs Spanish, older
+    first), then free ``units`` at once and serve the queue. Returns the calls, re-read."""
+    now = timezone.now()
+    calls = []
+    for index, km in enumerate(calls_km):
+        lat, lon = north_of(DOWNTOWN, km)
+        call, _ = call_intake(lat=lat, lon=lon, nature="psychosis", priority=2, language="es" if index == 0 else "",
+                              received_at=now - timedelta(minutes=5 - index))  # fmt: skip
+        call_auto_assign(call_id=call.pk)
+        calls.append(call)
+    assert set(CrisisCall.objects.values_list("status", flat=True)) == {S.QUEUED}
+    Unit.objects.filter(pk__in=[u.pk for u in units]).update(status=Unit.Status.AVAILABLE, out_of_service_reason="")
+    queue_serve()
+    return [CrisisCall.objects.get(pk=c.pk) for c in calls]
+
+
+@pytest.mark.django_db
+def test_the_queue_sends_a_speaker_up_to_five_minutes_farther_to_the_call_that_needs_her(unit_at):
+    """The Spanish call is downtown, the other 1 km north; X is downtown, Y (who speaks Spanish)
+    1 km north. By travel alone X takes the Spanish call (0 + 0 s); counting the language the
+    two swap (126 + 126 s against 0 + 300 s)."""
+    away = {"status": Unit.Status.OUT_OF_SERVICE, "out_of_service_reason": "meal"}
+    x = unit_at(0, call_sign="X", **away)
+    y = unit_at(1, call_sign="Y", clinician=ClinicianFactory(name="Maya Patel", languages=["en", "es"]), **away)
+    spanish, other = queue_two_calls_and_free([x, y], calls_km=(0, 1))
+    assert (spanish.unit.call_sign, other.unit.call_sign) == ("Y", "X")
+    assert spanish.events.filter(to_status=S.DISPATCHED).get().note.endswith("speaks ES (from the queue)")
+
+
+@pytest.mark.django_db
+def test_beyond_the_extra_time_the_queue_sends_the_nearest(unit_at):
+    """As above with the other call and Y 3 km north: swapping would cost 378 + 378 s against 0 + 300 s."""
+    away = {"status": Unit.Status.OUT_OF_SERVICE, "out_of_service_reason": "meal"}
+    x = unit_at(0, call_sign="X", **away)
+    y = unit_at(3, call_sign="Y", clinician=ClinicianFactory(languages=["en", "es"]), **away)
+    spanish, other = queue_two_calls_and_free([x, y], calls_km=(0, 3))
+    assert (spanish.unit.call_sign, other.unit.call_sign) == ("X", "Y")
+
+
+candidates = st.lists(
+    st.builds(
+        Candidate,
+        unit_id=st.integers(1, 10_000),
+        eta_seconds=st.none() | st.floats(min_value=0, max_value=86_400),
+        stale=st.booleans(),
+        available_since=st.datetimes(timezones=st.just(UTC)),
+        language=st.sampled_from(["", "es"]),
+        speaks_language=st.booleans(),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda c: c.unit_id,
+)
+
+
+@given(candidates, st.sampled_from([0, 300, 900]))
+@settings(max_examples=300, deadline=None)
+def test_one_calls_ranking_and_the_queues_matching_choose_alike(many, extra):
+    """The unit ranked first for a call is one the matching would send it if it were alone."""
+    with override_settings(DISPATCH_LANGUAGE_EXTRA_SECONDS=extra):
+        best = min(many, key=lambda c: c.rank_key)
+        chosen = matching.plan([[c.matching_cost for c in many]])[0]
+        assert many[chosen].matching_cost == pytest.approx(best.matching_cost)

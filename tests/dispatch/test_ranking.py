@@ -149,3 +149,85 @@ def test_an_estimator_answering_nonsense_falls_back_to_the_straight_line(setting
 class AbsurdEstimator:
     def seconds(self, origins, destination):
         return [2**40 for _ in origins]
+
+
+# --- A caller who needs a language (DISPATCH_LANGUAGE_EXTRA_SECONDS, 300 s by default) -----------
+# At the tests' 40 km/h and circuity 1.4 a kilometre is 126 s: 300 s is about 2.4 km.
+
+
+def free(call):
+    """The call is over and its unit available again."""
+    CrisisCall.objects.filter(pk=call.pk).update(status=S.CLOSED)
+    call.assignments.update(ended_at=timezone.now())
+    Unit.objects.filter(pk=call.unit_id).update(status=Unit.Status.AVAILABLE)
+
+
+def speaking(language="es", **unit_fields):
+    """A unit whose officer (not only a clinician counts) speaks ``language``."""
+    return {"officer": OfficerFactory(name="Luis Ortega", languages=["en", language]), **unit_fields}
+
+
+def test_a_unit_that_speaks_the_callers_language_goes_though_up_to_five_minutes_farther(unit_at):
+    unit_at(1, call_sign="NEAR")
+    speaker = unit_at(3, call_sign="SPEAKS", **speaking())  # 252 s farther
+    call = dispatch(new_call(language="es"))
+    assert call.unit == speaker
+    assert call.events.last().note == "Eligible unit SPEAKS, about 6 min away, speaks ES"
+
+
+def test_beyond_the_extra_time_the_nearest_unit_goes_whatever_it_speaks(unit_at):
+    near = unit_at(1, call_sign="NEAR")
+    unit_at(4, call_sign="SPEAKS", **speaking())  # 378 s farther
+    assert dispatch(new_call(language="es")).unit == near
+
+
+def test_the_extra_time_is_a_setting_and_zero_turns_the_preference_off(settings, unit_at):
+    near = unit_at(1)
+    speaker = unit_at(4, **speaking())
+    settings.DISPATCH_LANGUAGE_EXTRA_SECONDS = 400
+    call = dispatch(new_call(language="es"))
+    assert call.unit == speaker
+    free(call)
+    settings.DISPATCH_LANGUAGE_EXTRA_SECONDS = 0
+    assert dispatch(new_call(language="es")).unit == near
+
+
+def test_a_call_in_the_programs_own_language_or_none_prefers_no_one(settings, unit_at):
+    near = unit_at(1, clinician=ClinicianFactory(languages=["es"]), officer=OfficerFactory(languages=["es"]))
+    unit_at(2, call_sign="ENGLISH")
+    for language in ("en", ""):
+        call = dispatch(new_call(language=language))
+        assert call.unit == near
+        free(call)
+    settings.DISPATCH_DEFAULT_LANGUAGE = "es"
+    speaker = unit_at(1.5, **speaking("en"))
+    assert dispatch(new_call(language="es")).unit == near, "Spanish is this program's own language"
+    assert dispatch(new_call(language="en")).unit == speaker, "and English a language to prefer"
+
+
+def test_a_speaker_is_found_beyond_the_nearest_few_units_the_database_returns(settings, unit_at):
+    settings.DISPATCH_CANDIDATES = 2  # the nearest 6 by the index, then the exact ranking
+    for i in range(8):
+        unit_at(1 + i / 10, call_sign=f"NEAR-{i}")
+    speaker = unit_at(2.9, call_sign="SPEAKS", **speaking())  # 239 s farther than the nearest
+    assert dispatch(new_call(language="es")).unit == speaker
+
+
+def test_a_fresh_location_still_beats_a_stale_one_that_speaks_the_language(unit_at):
+    speaker = unit_at(0.5, **speaking())
+    Unit.objects.filter(pk=speaker.pk).update(location_at=timezone.now() - timedelta(hours=1))
+    fresh = unit_at(2)
+    assert dispatch(new_call(language="es")).unit == fresh
+
+
+def test_the_recommendation_list_ranks_and_names_who_speaks_the_language(client, users, unit_at):
+    unit_at(1, call_sign="NEAR")
+    unit_at(3, call_sign="SPEAKS", clinician=ClinicianFactory(name="Maya Patel", languages=["en", "es"]))
+    unit_at(2, call_sign="UNIFORMED", uniformed=True, **speaking())
+    call = new_call(language="es", weapons=True)  # held: the dispatcher chooses
+    client.force_login(users["dispatcher"])
+    page = client.get(f"/board/calls/{call.pk}/recommend/").content.decode()
+    assert page.index("Assign SPEAKS") < page.index("Assign NEAR") < page.index("Assign UNIFORMED")
+    assert "speaks ES: Maya Patel</span>" in page
+    assert "speaks ES: Luis Ortega</span>" in page, "a unit the dispatcher may send by hand says it too"
+    assert page.count("speaks ES") == 2
