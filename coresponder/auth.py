@@ -4,7 +4,7 @@ log, and sessions that end after a spell of inactivity and after a whole shift w
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off, get_credentials
@@ -107,11 +107,14 @@ def is_polling(request) -> bool:
     """Whether ``request`` is a page refreshing itself rather than a person at work. A refresh
     that reports the person typing or clicking on the page since the last one (X-User-Active,
     sent by board.js) is a person at work after all: a dispatcher typing a phoned-in call
-    makes no request until they submit it."""
-    if request.method != "GET" or request.headers.get("X-User-Active") == "1":
+    makes no request until they submit it. X-Polling marks a page script's own request, a POST
+    too: the board's map, the phone's location fixes sent by themselves (static/js/my_unit.js)."""
+    if request.headers.get("X-User-Active") == "1":
         return False
     if request.headers.get("X-Polling") == "1":
         return True
+    if request.method != "GET":
+        return False
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Trigger") in POLLING_ELEMENTS
 
 
@@ -119,7 +122,11 @@ class SessionTimeoutMiddleware:
     """Ends a web session after SESSION_IDLE_TIMEOUT without a request from the person and after
     SESSION_ABSOLUTE_TIMEOUT from login. The pages' own polling (``is_polling``) is no sign of a
     person: a board left open on an empty desk times out like any other page, and its next
-    refresh takes the screen to the login page."""
+    refresh takes the screen to the login page.
+
+    Except a responder's phone registered for alerts, signed in for the shift: neither limit
+    ends its session until the shift's end and grace (push.sessions.signed_in_until); then both
+    do, at its next refresh."""
 
     # At most one session write a minute (or a tenth of the idle time, if that is shorter).
     TOUCH_EVERY = 60
@@ -135,12 +142,25 @@ class SessionTimeoutMiddleware:
             idle = now - request.session.get("last_seen", now)
             age = now - request.session["auth_started"]
             if idle > idle_limit or age > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
-                reason = "inactivity" if idle > idle_limit else "the end of the session's time"
-                logout(request)
-                return self._expired(request, reason)
+                until = self._signed_in_for_shift_until(request, now)
+                if until is None or now >= until:
+                    reason = "inactivity" if idle > idle_limit else "the end of the session's time"
+                    logout(request)
+                    return self._expired(request, "the end of your shift" if until is not None else reason)
             if idle > min(self.TOUCH_EVERY, idle_limit / 10) and not is_polling(request):
                 request.session["last_seen"] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _signed_in_for_shift_until(request, now: float) -> float | None:
+        """Asked only once a limit has passed, so a session within both costs no query."""
+        from push.sessions import signed_in_until  # the push app's rule; loaded with the apps
+
+        def moment(seconds: float) -> datetime:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+
+        until = signed_in_until(request.user, request.session, moment(now), moment(request.session["auth_started"]))
+        return until.timestamp() if until is not None else None
 
     @staticmethod
     def _expired(request, reason: str):

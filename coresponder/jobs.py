@@ -21,8 +21,11 @@ ASSIGN_CALL = "dispatch.tasks.assign_call"
 SERVE_QUEUE = "dispatch.tasks.serve_queue"
 
 
-def send_after_commit(task_name: str, *args, countdown: float | None = None) -> None:
-    """Queue a Celery task once the current transaction commits."""
+def send_after_commit(
+    task_name: str, *args, countdown: float | None = None, if_lost: str = "the sweeper will retry"
+) -> None:
+    """Queue a Celery task once the current transaction commits. ``if_lost`` says, in the log,
+    what becomes of the work if the broker cannot be reached."""
 
     def send():
         try:
@@ -30,7 +33,7 @@ def send_after_commit(task_name: str, *args, countdown: float | None = None) -> 
                 task_name, args=args, countdown=countdown, retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY
             )
         except Exception:
-            logger.warning("Could not reach the broker to send %s%s; the sweeper will retry.", task_name, args)
+            logger.warning("Could not reach the broker to send %s%s; %s.", task_name, args, if_lost)
 
     transaction.on_commit(send, robust=True)
 

@@ -181,3 +181,104 @@ def test_attempts_while_locked_are_audited_but_do_not_stretch_the_lock(client, u
     assert log_in(client, "dispatcher").status_code == 302, "the lock ends 15 min after the failure that set it"
     failures = AuditEntry.objects.filter(action="auth.login_failed", object_id="dispatcher")
     assert failures.count() == 4, "every attempt during the lock is in the audit log"
+
+
+# --- Signed in for the shift: a phone registered for alerts (push/sessions.py) -------------------
+
+PHONE_SUBSCRIPTION = {
+    "endpoint": "https://fcm.googleapis.com/fcm/send/phone-of-the-clinician",
+    "keys": {
+        "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+        "auth": "tBHItJI5svbpez7KI4CCXg",
+    },
+}
+
+
+@pytest.fixture
+def on_shift(users, unit_at):
+    """The clinician's unit, on a shift that started an hour ago and ends in seven."""
+    from tests.factories import ClinicianFactory
+
+    return unit_at(1, clinician=ClinicianFactory(user=users["clinician"]))
+
+
+def registers_the_phone(client):
+    answer = client.post("/api/v1/push/subscriptions/", PHONE_SUBSCRIPTION, content_type="application/json")
+    assert answer.status_code in (200, 201), answer.content
+
+
+def shift_moves(unit, *, minutes: float):
+    """The unit's shift starts and ends ``minutes`` earlier (later, if negative)."""
+    back = timedelta(minutes=minutes)
+    type(unit.shift).objects.filter(pk=unit.shift_id).update(
+        starts_at=F("starts_at") - back, ends_at=F("ends_at") - back
+    )
+    type(unit).objects.filter(pk=unit.pk).update(
+        shift_starts_at=F("shift_starts_at") - back, shift_ends_at=F("shift_ends_at") - back
+    )
+
+
+def clock_moves(client, unit, *, minutes: float):
+    """As if ``minutes`` went by, for the session and the shift alike."""
+    time_passes(client, minutes=minutes)
+    shift_moves(unit, minutes=minutes)
+
+
+def test_a_registered_phone_stays_signed_in_through_an_idle_hour_on_shift(client, users, on_shift):
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    clock_moves(client, on_shift, minutes=61)
+    panel = client.get("/me/panel/", headers=PHONE_POLL)
+    assert panel.status_code == 200 and 'id="my-call"' in panel.content.decode()
+    clock_moves(client, on_shift, minutes=5 * 60)  # six idle hours, still on shift
+    assert client.get("/me/panel/", headers=PHONE_POLL).status_code == 200
+    assert client.get("/me/").status_code == 200
+
+
+def test_a_registered_phone_is_signed_out_once_the_shift_and_its_grace_are_over(client, users, on_shift, settings):
+    settings.SESSION_SHIFT_GRACE = timedelta(minutes=60)
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    clock_moves(client, on_shift, minutes=7 * 60 + 59)  # the shift ended 59 minutes ago
+    assert client.get("/me/panel/", headers=PHONE_POLL).status_code == 200, "within the grace"
+    clock_moves(client, on_shift, minutes=2)
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
+    assert "You were logged out after the end of your shift." in client.get(LOGIN).content.decode()
+
+
+def test_a_phone_that_registered_no_device_times_out_as_before_even_on_shift(client, users, on_shift):
+    assert log_in(client, "clinician").status_code == 302
+    clock_moves(client, on_shift, minutes=31)
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
+
+
+def test_revoking_the_device_elsewhere_signs_the_phone_out(client, users, on_shift):
+    from django.test import Client
+
+    from push.models import PushDevice
+
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    desk = Client()
+    desk.force_login(users["supervisor"])
+    device = PushDevice.objects.get()
+    assert desk.post(f"/devices/{device.pk}/revoke/", {"back": "all"})["Location"] == "/devices/"
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/"), "signed out at once, not idle"
+    assert AuditEntry.objects.filter(action="auth.sessions_ended", object_id="clinician").exists()
+
+
+def test_logging_out_ends_a_registered_phones_session(client, users, on_shift):
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    assert client.post("/accounts/logout/").status_code == 302
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
+
+
+def test_a_registered_phone_still_times_out_when_its_person_has_no_shift_now(client, users, on_shift):
+    """Registered, but the shift is tomorrow: the idle limit applies as to anyone."""
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    shift_moves(on_shift, minutes=-24 * 60)
+    time_passes(client, minutes=31)
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
+    assert "You were logged out after inactivity." in client.get(LOGIN).content.decode()

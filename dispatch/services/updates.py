@@ -30,6 +30,7 @@ from dispatch import safety
 from dispatch.models import CallAlert, CallEvent, CrisisCall
 from dispatch.services.moves import SYSTEM_SOURCE, lock_call, move, mover_for
 from dispatch.transitions import Mover
+from push import alerts as push_alerts
 
 S = CrisisCall.Status
 # What an update may change. The rest (status, unit, times, external_id) is the system's.
@@ -83,6 +84,7 @@ def call_update(
         _record_update(call, before, actor=actor, source=source, now=now)
         if raised and call.status not in CrisisCall.WAITING_STATUSES and call.status != S.TRIAGE:
             _raise_safety_alert(call, raised, now)
+            push_alerts.notify_unit_soon(call, push_alerts.SAFETY_ALERT)  # the unit's phones, once this commits
         elif {"lat", "lon"} & set(changed) and call.status in CrisisCall.AUTO_DISPATCH_STATUSES:
             # Waiting for a unit: rank it again from where it is now.
             jobs.assign_soon(call.pk) if call.status == S.RECEIVED else jobs.serve_queue_soon()

@@ -1,0 +1,178 @@
+"""What a unit's phones are told, and when: a call sent to the unit, a call taken off it, a
+safety flag raised on its call. The dispatch services say so with one call each
+(``notify_unit_soon``), inside their transaction; the work goes to a Celery worker once it
+commits, so a push service that is slow or down never delays or fails a dispatch.
+
+The worker (push.tasks) finds the people of the unit as the assignment recorded them, and sends
+one push to each of their active devices, each retried on its own. A push says what the unit
+needs to move: the call's priority, nature and address. Never the caller's name, number or notes,
+nor any narrative: a notification shows on a lock screen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from coresponder import jobs
+from dispatch.models import Assignment, CallAlert, CrisisCall
+from push import endpoints, services, vapid
+from push.models import PushDevice
+from units.models import Unit
+
+logger = logging.getLogger(__name__)
+
+ASSIGNED = "assigned"  # the call was sent to the unit (automatically, by hand, or reassigned to it)
+TAKEN_OFF = "taken_off"  # the call was reassigned from the unit to another
+SAFETY_ALERT = "safety_alert"  # a safety flag was raised on the unit's call
+KINDS = (ASSIGNED, TAKEN_OFF, SAFETY_ALERT)
+
+NOTIFY_UNIT = "push.tasks.notify_unit"
+DELIVER = "push.tasks.deliver"
+LOST = "that alert is not sent (the page still shows the call)"
+_said_off = False
+
+
+def notify_unit_soon(call: CrisisCall, kind: str, *, unit: Unit | None = None) -> None:
+    """Once the transaction commits, alert the phones of ``unit`` (the call's unit by default)."""
+    global _said_off
+    unit_id = unit.pk if unit is not None else call.unit_id
+    if unit_id is None:
+        return
+    if vapid.keys() is None:
+        if not _said_off:  # once per process: every dispatch would repeat it
+            logger.warning("Push alerts are off: %s", vapid.problem())
+            _said_off = True
+        return
+    jobs.send_after_commit(NOTIFY_UNIT, call.pk, unit_id, kind, if_lost=LOST)
+
+
+def notify_reassigned_soon(call: CrisisCall, *, from_unit: Unit) -> None:
+    """A reassignment: the call's new unit has a call; the old one is told it was taken off it."""
+    notify_unit_soon(call, ASSIGNED)
+    notify_unit_soon(call, TAKEN_OFF, unit=from_unit)
+
+
+@dataclass(frozen=True)
+class News:
+    """What a unit is to be told about a call, if it is still news."""
+
+    call: CrisisCall
+    unit: Unit
+    kind: str
+    people: frozenset[int]  # the logins of the unit's clinician and officer when it was sent
+    safety_flags: str = ""
+
+
+def news_for(call_id: int, unit_id: int, kind: str) -> News | None:
+    """The alert, or None once it is no longer news: a call already taken from the unit is not
+    announced to it, a safety flag already acknowledged is not pushed."""
+    assignment = (
+        Assignment.objects.filter(call_id=call_id, unit_id=unit_id)
+        .select_related("call", "unit", "clinician", "officer")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if assignment is None or kind not in KINDS:
+        return None
+    flags = ""
+    if kind == ASSIGNED and assignment.ended_at is not None:
+        return None
+    if kind == SAFETY_ALERT:
+        alert = CallAlert.objects.filter(call_id=call_id, kind=CallAlert.Kind.SAFETY_FLAG_RAISED, cleared_at=None)
+        flags = alert.values_list("note", flat=True).first()
+        if flags is None or assignment.unit_id != assignment.call.unit_id:
+            return None
+    people = frozenset(filter(None, (assignment.clinician.user_id, assignment.officer.user_id)))
+    return News(call=assignment.call, unit=assignment.unit, kind=kind, people=people, safety_flags=flags)
+
+
+def payload(news: News) -> dict:
+    """The push's JSON, shown by the service worker: ``title``, ``body``, ``url`` (opened on a
+    tap), ``tag`` (a later alert about the same call replaces the earlier one), ``call_id``, ``kind``."""
+    call, unit = news.call, news.unit
+    body = f"P{call.priority} {call.get_nature_display().lower()} — {call.address or 'map point'}"
+    if news.kind == ASSIGNED:
+        title = f"New call for {unit.call_sign}"
+    elif news.kind == TAKEN_OFF:
+        title = f"{unit.call_sign} was taken off a call"
+        now_with = Unit.objects.filter(pk=call.unit_id).exclude(pk=unit.pk).values_list("call_sign", flat=True).first()
+        body += f" (now with {now_with})" if now_with else ""
+    else:
+        title = f"⚠ Safety flag on {unit.call_sign}'s call: {news.safety_flags}"
+    return {"title": title, "body": body, "url": reverse("my-unit"), "tag": f"call-{call.pk}", "call_id": call.pk,
+            "kind": news.kind}  # fmt: skip
+
+
+def unit_notify(*, call_id: int, unit_id: int, kind: str) -> int:
+    """Queue one delivery per active device of the unit's people. Returns how many."""
+    news = news_for(call_id, unit_id, kind)
+    if news is None or vapid.keys() is None:
+        return 0
+    devices = list(PushDevice.objects.filter(user_id__in=news.people, revoked_at=None).values_list("pk", flat=True))
+    for device_id in devices:
+        jobs.send_after_commit(DELIVER, device_id, call_id, unit_id, kind, if_lost=LOST)
+    return len(devices)
+
+
+class PushServiceBusy(Exception):
+    """The push service did not answer, or asked to be tried later: worth another try."""
+
+    def __init__(self, detail: str, retry_after: float | None = None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+def device_deliver(*, device_id: int, call_id: int, unit_id: int, kind: str) -> str:
+    """Send one alert to one device, if it is still active, still its owner's on the unit, and
+    still news. Says what happened. A push service that says the subscription is gone (404, 410)
+    gets the device revoked; one that is unreachable, overloaded (429) or failing (5xx) raises
+    PushServiceBusy for the task to try again; any other refusal is logged and dropped."""
+    device = PushDevice.objects.filter(pk=device_id, revoked_at=None).first()
+    news = news_for(call_id, unit_id, kind) if device is not None else None
+    keys = vapid.keys()
+    if device is None or news is None or device.user_id not in news.people or keys is None:
+        return "not news"
+    if refusal := endpoints.endpoint_refusal(device.endpoint):
+        logger.warning("Push to device %s not sent: %s", device.pk, refusal)
+        return "refused"
+    from pywebpush import WebPushException, webpush  # the workers' alone: it brings aiohttp, which the web needs not
+
+    subscription = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
+    try:
+        with requests.Session() as session:
+            session.max_redirects = 0  # a push service answers where it is: a redirect is not followed
+            webpush(subscription, json.dumps(payload(news)), vapid_private_key=keys.vapid,
+                    vapid_claims={"sub": keys.subject}, ttl=settings.WEBPUSH_TTL_SECONDS,
+                    timeout=settings.WEBPUSH_TIMEOUT_SECONDS, headers={"Urgency": "high"},
+                    requests_session=session)  # fmt: skip
+    except requests.TooManyRedirects:
+        logger.error("Push to device %s not sent: its push service redirected it elsewhere.", device.pk)
+        return "refused"
+    except requests.RequestException as error:
+        raise PushServiceBusy(f"{type(error).__name__}") from error
+    except WebPushException as error:
+        status = error.status_code or 0
+        if status in (404, 410):
+            services.device_revoke(device=device, actor=None, reason=PushDevice.RevokeReason.GONE)
+            logger.info("Device %s revoked: its push service answered %s.", device.pk, status)
+            return "gone"
+        if status == 429 or status >= 500:
+            raise PushServiceBusy(f"HTTP {status}", _seconds(error.retry_after)) from error
+        logger.error("Push to device %s refused (HTTP %s); not retried.", device.pk, status)
+        return "refused"
+    PushDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
+    return "sent"
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    try:
+        return min(float(retry_after), 600) if retry_after else None
+    except ValueError:  # an HTTP date: the task's own back-off
+        return None
