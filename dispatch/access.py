@@ -116,13 +116,16 @@ def call_notes_for(user, call: CrisisCall) -> QuerySet[CallNote]:
 # --- The phone page -------------------------------------------------------------------------------
 
 
-def current_call(user, unit: Unit) -> CrisisCall | None:
-    """The call ``user`` is on in ``unit``, or their cleared call still waiting for its outcome."""
+def current_call(user, unit: Unit, call_id: int | None = None) -> CrisisCall | None:
+    """The call ``user`` is on in ``unit``, or their cleared call still waiting for its outcome
+    (the latest cleared first). With ``call_id``, that one of these calls: a cleared call opened
+    from the shift's list to record its outcome while another call is on."""
     holding = Assignment.objects.filter(_people(user), call=OuterRef("pk"), unit=unit).filter(
         Q(ended_at__isnull=True) | Q(end_reason=Assignment.EndReason.CLEARED)
     )
+    calls = CrisisCall.objects.filter(pk=call_id) if call_id is not None else CrisisCall.objects.all()
     return (
-        CrisisCall.objects.filter(unit=unit, status__in=(*CrisisCall.WITH_UNIT_STATUSES, CrisisCall.Status.CLEARED))
+        calls.filter(unit=unit, status__in=(*CrisisCall.WITH_UNIT_STATUSES, CrisisCall.Status.CLEARED))
         .filter(Exists(holding))
         .select_related("unit__clinician", "unit__officer")
         .order_by(Case(When(status=CrisisCall.Status.CLEARED, then=Value(1)), default=Value(0)), "-status_changed_at")

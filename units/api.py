@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import django_filters
+from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -302,18 +303,41 @@ class UnitViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=LocationSerializer,
         responses={
-            200: inline_serializer("LocationResult", {"stored": serializers.BooleanField(), "unit": UnitSerializer()})
+            200: inline_serializer(
+                "LocationResult",
+                {
+                    "stored": serializers.BooleanField(),
+                    "ignored": serializers.ChoiceField(
+                        choices=[services.Fix.OLDER.value, services.Fix.TOO_SOON.value],
+                        allow_null=True,
+                        help_text="Why the fix was not stored: the unit holds a newer one (`older`), or one "
+                        "less than LOCATION_MIN_INTERVAL_SECONDS older (`too_soon`).",
+                    ),
+                    "unit": UnitSerializer(),
+                },
+            )
         },
     )
     # Membership of this very unit is checked per object, in _unit_for.
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def location(self, request, pk=None):
-        """A location fix. A fix older than the stored one is ignored (`stored: false`)."""
+        """A location fix. A fix older than the stored one, or dated less than
+        LOCATION_MIN_INTERVAL_SECONDS after it (a unit's fixes are rate-limited), is ignored:
+        200 with `stored: false` and `ignored` saying why, never an error."""
         unit = self._unit_for(allowed_roles=(Role.DISPATCHER, Role.INTAKE))
         fix = LocationSerializer(data=request.data)
         fix.is_valid(raise_exception=True)
-        stored = services.unit_record_location(unit=unit, **fix.validated_data)
-        return Response({"stored": stored, "unit": UnitSerializer(self.get_object()).data})
+        result = services.unit_record_location(
+            unit=unit, min_interval=settings.LOCATION_MIN_INTERVAL, **fix.validated_data
+        )
+        stored = result == services.Fix.STORED
+        return Response(
+            {
+                "stored": stored,
+                "ignored": None if stored else result.value,
+                "unit": UnitSerializer(self.get_object()).data,
+            }
+        )
 
     @extend_schema(request=UnitStatusSerializer, responses={200: UnitSerializer})
     @action(detail=True, methods=["post"], url_path="status", url_name="status", permission_classes=[IsAuthenticated])

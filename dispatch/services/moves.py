@@ -19,6 +19,7 @@ from coresponder.roles import Role, has_role
 from dispatch import access, safety, transitions
 from dispatch.models import Assignment, CallAlert, CallEvent, CrisisCall
 from dispatch.transitions import Mover
+from push import alerts as push_alerts
 from units import services as roster
 from units.models import Unit
 
@@ -136,8 +137,10 @@ def move(
     if to_status == S.DISPATCHED:
         unit_moves = [_engage_unit(call, unit, actor=actor, eta_seconds=eta_seconds, now=now)]
         event_unit_id = unit.pk
+        push_alerts.notify_unit_soon(call, push_alerts.ASSIGNED)  # the unit's phones, once this commits
     elif to_status in CrisisCall.WITH_UNIT_STATUSES:
-        unit_moves = [roster.unit_follow_call(call.unit_id, to_status, call_id=call.pk, actor=actor, now=now)]
+        unit_moves = [roster.unit_follow_call(call.unit_id, to_status, call_id=call.pk, actor=actor, now=now,
+                                              call_place=(call.lat, call.lon))]  # fmt: skip
     elif from_status in CrisisCall.WITH_UNIT_STATUSES:
         reason = {
             S.CLEARED: Assignment.EndReason.CLEARED,
@@ -185,6 +188,7 @@ def reassign(call: CrisisCall, new_unit: Unit, *, actor, source, reason, eta_sec
     ]
     call.en_route_at = None
     save_status(call, S.DISPATCHED, now)
+    push_alerts.notify_reassigned_soon(call, from_unit=old_unit)  # both units' phones, once this commits
     note = f"Reassigned from {old_unit.call_sign} to {new_unit.call_sign}: {reason}"
     record_event(call, from_status, S.DISPATCHED, actor=actor, source=source, note=note, at=now, unit_id=new_unit.pk,
                   from_unit_id=old_unit.pk, unit_moves=unit_moves)  # fmt: skip
@@ -212,7 +216,8 @@ def _engage_unit(call: CrisisCall, unit: Unit, *, actor, eta_seconds, now):
 def _release_unit(call: CrisisCall, *, reason: str, actor, now: datetime):
     """End the call's active assignment and free its unit (waiting calls are then served)."""
     Assignment.objects.filter(call=call, ended_at__isnull=True).update(ended_at=now, end_reason=reason)
-    return roster.unit_release(call.unit_id, call_id=call.pk, reason=reason, actor=actor, now=now)
+    return roster.unit_release(call.unit_id, call_id=call.pk, reason=reason, actor=actor, now=now,
+                               cleared=reason == Assignment.EndReason.CLEARED)  # fmt: skip
 
 
 def record_event(call, from_status, to_status, *, actor, source, note, at, unit_id=None, from_unit_id=None,

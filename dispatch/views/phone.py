@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import partial
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,38 +24,86 @@ from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB, note_added
 from units import services as unit_services
 from units.models import Unit
 
+S = CrisisCall.Status
+IOS = re.compile(r"iPhone|iPad|iPod")
 
-def my_unit_context(request) -> dict:
+
+def navigate_url(call: CrisisCall, user_agent: str) -> str:
+    """Directions to the call in the phone's own maps app. A ``geo:`` link does nothing on an
+    iPhone, so iPhones and iPads get Apple Maps (static/js/my_unit.js also sends an iPad that
+    calls itself a Mac there); Android gets the ``geo:`` intent, which opens the driver's chosen
+    app; anything else Google Maps' directions, which any browser opens."""
+    place = f"{call.lat:.6f},{call.lon:.6f}"
+    if IOS.search(user_agent):
+        return apple_maps_url(call)
+    if "Android" in user_agent:
+        return f"geo:{place}?q={place}({quote(call.address or 'Call')})"
+    return f"https://www.google.com/maps/dir/?api=1&destination={place}"
+
+
+def apple_maps_url(call: CrisisCall) -> str:
+    return f"https://maps.apple.com/?daddr={call.lat:.6f},{call.lon:.6f}"
+
+
+def _asked_call_id(request) -> int | None:
+    """``?call=<id>``: a cleared call of the user's opened from the shift's list (its outcome)."""
+    value = request.GET.get("call", "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def my_unit_context(request, *, call_id: int | None = None) -> dict:
     now = timezone.now()
-    unit = selectors.member_unit(request.user, now)
-    call = access.current_call(request.user, unit) if unit else None
+    user = request.user
+    unit = selectors.member_unit(user, now)
+    call = None
+    if unit is not None:
+        call = (access.current_call(user, unit, call_id) if call_id is not None else None) or access.current_call(
+            user, unit
+        )
     moves = []
     if call is not None:
         moves = [
             {"status": s, "label": MOVE_LABELS[s]} for s in transitions.next_statuses(call.status, transitions.MEMBER)
         ]
+    cleared = call is not None and call.status == S.CLEARED
+    outcome_form = OutcomeForm() if cleared and access.may_record_outcome(user, call) else None
+    recent = list(access.recent_calls(user, unit)) if unit else []
+    shift_over = unit is not None and now >= unit.shift_ends_at
     return {
         "unit": unit,
         "on_shift": unit is not None and unit.on_shift_at(now),
+        "shift_over": shift_over,
+        # The phone sends its location by itself while the unit works: on shift, or on a call past its end.
+        "tracking": unit is not None and (unit.on_shift_at(now) or unit.status in Unit.BUSY_STATUSES),
         "call": call,
+        "asked_call": call is not None and call.pk == call_id,
         "moves": moves,
-        "may_write_clinical": call is not None and access.may_add_note(request.user, call, clinical=True),
-        "cleared": call is not None and call.status == CrisisCall.Status.CLEARED,
+        "navigate_url": navigate_url(call, request.headers.get("User-Agent", "")) if call else "",
+        "apple_maps_url": apple_maps_url(call) if call else "",
+        "may_write_clinical": call is not None and access.may_add_note(user, call, clinical=True),
+        "cleared": cleared,
         # The buttons a unit with no call shows: log on (or back in service), or out of service.
         "can_log_on": unit is not None and unit.status in (Unit.Status.OFF_DUTY, Unit.Status.OUT_OF_SERVICE),
         "can_go_out_of_service": unit is not None and unit.status == Unit.Status.AVAILABLE,
-        "outcome_form": OutcomeForm()
-        if call is not None
-        and call.status == CrisisCall.Status.CLEARED
-        and access.may_record_outcome(request.user, call)
-        else None,
-        "recent": access.recent_calls(request.user, unit) if unit else [],
+        "outcome_form": outcome_form,
+        # Beside the outcome form: the unit available for calls, or documenting (out of service).
+        "clear_to_choice": outcome_form is not None and not shift_over and unit.status in Unit.ON_DUTY_IDLE_STATUSES,
+        "documenting": unit is not None and unit_services.is_documenting(unit),
+        "recent": recent,
+        # The drafts static/js/outcome_draft.js may forget: calls whose outcome is no longer due.
+        "outcomes_done": [c.pk for c in recent if c.status != S.CLEARED],
+        # Cleared calls of the shift whose outcome is this user's to record, besides the one shown.
+        "outcomes_due": [
+            c.pk for c in recent if c.status == S.CLEARED and c != call and access.may_record_outcome(user, c)
+        ],
         "notes": _notes_read(request, call),
         "note_form": NoteForm(call_pk=call.pk) if call else None,
         # Red until someone on the unit (or the dispatcher) has read it.
         "safety_alert": call.alerts.filter(kind=CallAlert.Kind.SAFETY_FLAG_RAISED, cleared_at__isnull=True).first()
         if call
         else None,
+        "send_every_seconds": settings.LOCATION_SEND_EVERY_SECONDS,
+        "send_every_metres": settings.LOCATION_SEND_EVERY_METRES,
     }
 
 
@@ -65,13 +117,27 @@ def _notes_read(request, call: CrisisCall | None) -> list:
 
 @role_required(*MEMBER_ROLES)
 def my_unit(request):
-    return render(request, "dispatch/my_unit.html", my_unit_context(request))
+    return render(request, "dispatch/my_unit.html", my_unit_context(request, call_id=_asked_call_id(request)))
 
 
 @require_GET
 @role_required(*MEMBER_ROLES)
 def my_unit_panel(request):
-    return render(request, "dispatch/_my_call.html", my_unit_context(request))
+    """The panel, refreshed every few seconds. While an outcome form is open the panel does not
+    refresh (that would wipe what is being typed): its banner asks instead, with
+    ``?outcome_open=<call id>``, and shows a new call sent to the unit meanwhile."""
+    writing = request.GET.get("outcome_open")
+    if writing is not None:
+        return render(request, "dispatch/_new_call_banner.html", {"new_call": _new_call_beside(request, writing)})
+    return render(request, "dispatch/_my_call.html", my_unit_context(request, call_id=_asked_call_id(request)))
+
+
+def _new_call_beside(request, writing: str) -> CrisisCall | None:
+    unit = selectors.member_unit(request.user, timezone.now())
+    call = access.current_call(request.user, unit) if unit else None
+    if call is None or call.status not in CrisisCall.WITH_UNIT_STATUSES or str(call.pk) == writing:
+        return None
+    return call
 
 
 def _my_call(request, call_id: int) -> CrisisCall:
@@ -83,6 +149,9 @@ def _my_call(request, call_id: int) -> CrisisCall:
 
 def _after_my_action(request, error: ApplicationError | None = None, success: str = "", outcome_form=None,
                      note_form=None):  # fmt: skip
+    if request.htmx and request.htmx.target == "clear-to":  # the unit's status beside the outcome form
+        context = {**my_unit_context(request), "clear_to_error": error.detail if error else "", "oob": True}
+        return render(request, "dispatch/_clear_to.html", context)
     if error is not None and outcome_form is None:
         messages.error(request, error.detail)
     elif success:
@@ -115,6 +184,8 @@ def my_call_move(request, call_id: int):
 @require_POST
 @role_required(Role.CLINICIAN)
 def my_call_outcome(request, call_id: int):
+    """Record the outcome; with ``then=available`` (its button is shown while the unit is
+    documenting) the unit goes back in service too."""
     call = _my_call(request, call_id)
     form = OutcomeForm(request.POST)
     if form.is_valid():
@@ -124,8 +195,25 @@ def my_call_outcome(request, call_id: int):
             form.add_application_error(refusal)
         else:
             messages.success(request, f"Outcome recorded; call {call.pk} is closed.")
-            return _after_my_action(request)
+            if request.POST.get("then") == Unit.Status.AVAILABLE:
+                _back_in_service(request, call.unit)
+            response = _after_my_action(request)
+            # static/js/outcome_draft.js forgets the draft it kept on this phone.
+            response["HX-Trigger"] = json.dumps({"outcome-recorded": {"call": call.pk}})
+            return response
     return _after_my_action(request, outcome_form=form)
+
+
+def _back_in_service(request, unit: Unit) -> None:
+    unit.refresh_from_db()
+    if not unit_services.is_documenting(unit):  # a new call, or a dispatcher, got there first
+        return
+    try:
+        unit_services.unit_set_status(unit=unit, status=Unit.Status.AVAILABLE, actor=request.user)
+    except ApplicationError as refusal:
+        messages.warning(request, refusal.detail)
+    else:
+        messages.success(request, f"{unit.call_sign} is available.")
 
 
 @require_POST

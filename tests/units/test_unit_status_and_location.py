@@ -82,9 +82,29 @@ def test_an_older_fix_than_the_stored_one_is_ignored(api):
     post_location(api, unit, lat=38.60, lon=-90.20, recorded_at=now.isoformat())
     late = post_location(api, unit, lat=10.0, lon=10.0, recorded_at=(now - timedelta(seconds=30)).isoformat())
     assert late.status_code == 200
-    assert late.json()["stored"] is False
+    assert (late.json()["stored"], late.json()["ignored"]) == (False, "older")
     unit.refresh_from_db()
     assert (unit.lat, unit.lon, unit.location_at) == (38.60, -90.20, now)
+
+
+def test_a_units_fixes_are_rate_limited_a_fix_too_soon_is_answered_200_and_not_stored(api, settings):
+    settings.LOCATION_MIN_INTERVAL = timedelta(seconds=5)
+    unit, neighbour = UnitFactory(), UnitFactory()
+    start = timezone.now() - timedelta(seconds=30)
+    assert post_location(api, unit, lat=38.60, lon=-90.20, recorded_at=start.isoformat()).json()["stored"] is True
+
+    soon = post_location(api, unit, lat=38.61, lon=-90.21, recorded_at=(start + timedelta(seconds=3)).isoformat())
+    assert soon.status_code == 200, "a phone sending too often is told, not refused with an error"
+    assert (soon.json()["stored"], soon.json()["ignored"]) == (False, "too_soon")
+    assert (soon.json()["unit"]["lat"], soon.json()["unit"]["lon"]) == (38.60, -90.20), "the unit stays put"
+
+    other = post_location(api, neighbour, lat=38.5, lon=-90.1, recorded_at=(start + timedelta(seconds=3)).isoformat())
+    assert other.json()["stored"] is True, "the limit is per unit"
+
+    later = post_location(api, unit, lat=38.62, lon=-90.22, recorded_at=(start + timedelta(seconds=5)).isoformat())
+    assert (later.json()["stored"], later.json()["ignored"]) == (True, None)
+    unit.refresh_from_db()
+    assert (unit.lat, unit.lon, unit.location_at) == (38.62, -90.22, start + timedelta(seconds=5))
 
 
 @pytest.mark.parametrize(

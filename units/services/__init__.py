@@ -25,6 +25,9 @@ from units.services.shifts import (
     week_copy,
 )
 from units.services.status import (
+    DOCUMENTING,
+    Fix,
+    is_documenting,
     unit_engage,
     unit_follow_call,
     unit_record_location,
@@ -35,11 +38,14 @@ from units.services.status import (
 from units.services.units import unit_create, unit_delete, unit_update
 
 __all__ = [
+    "DOCUMENTING",
     "HARD",
     "SOFT",
     "UNCHANGED",
     "Breach",
+    "Fix",
     "WeekReport",
+    "is_documenting",
     "responder_save",
     "roster_breaches",
     "shift_create",

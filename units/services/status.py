@@ -2,13 +2,15 @@
 
 Members and dispatchers log a unit on or take it out of service (``unit_set_status``); the
 dispatcher moves a unit with its call (``unit_engage``, ``unit_follow_call``, ``unit_release``);
-phones report where it is (``unit_record_location``). Whenever a unit becomes free to take
-calls, waiting calls are served once the transaction commits.
+phones report where it is (``unit_record_location``), and a unit that arrives at its call is
+where the call is. Whenever a unit becomes free to take calls, waiting calls are served once the
+transaction commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -116,25 +118,54 @@ def unit_engage(unit: Unit, *, call_id: int, actor, now: datetime):
     )
 
 
-def unit_follow_call(unit_id: int, to_status: str, *, call_id: int, actor, now: datetime):
+def unit_follow_call(unit_id: int, to_status: str, *, call_id: int, actor, now: datetime,
+                     call_place: tuple[float, float] | None = None):  # fmt: skip
     """The unit takes its call's new status (en route, on scene, transporting). The unit is
     locked to read the status it leaves: a unit on a call mirrors the call, but the audit log
-    records what the row held, not what it should have held."""
+    records what the row held, not what it should have held.
+
+    On arrival (on scene) the unit is where its call is: its location becomes the call's
+    (``call_place``), dated now, whoever reported the arrival (the phone, the API, a
+    dispatcher). A phone's fix taken before the arrival is older and changes nothing; the next
+    ones take over as usual (``unit_record_location``)."""
     unit = Unit.objects.select_for_update().only("pk", "status").get(pk=unit_id)
     from_status = unit.status
     unit.status, unit.status_changed_at = to_status, now
-    unit.save(update_fields=["status", "status_changed_at", "updated_at"])
-    return unit_status_entry(unit.pk, from_status, to_status, actor=actor, note=f"Call {call_id}")
+    fields = ["status", "status_changed_at", "updated_at"]
+    note = f"Call {call_id}"
+    if to_status == Unit.Status.ON_SCENE and call_place is not None:
+        unit.lat, unit.lon = call_place
+        unit.location_at = now
+        fields += ["lat", "lon", "location_at"]
+        note += "; located at the call"
+    unit.save(update_fields=fields)
+    return unit_status_entry(unit.pk, from_status, to_status, actor=actor, note=note)
 
 
-def unit_release(unit_id: int, *, call_id: int, reason: str, actor, now: datetime):
-    """Free a unit from its call: available, or off duty if its shift has ended. Waiting calls
-    are then served."""
+# Why a unit is out of service while its clinician writes up a cleared call.
+DOCUMENTING = "Documenting"
+
+
+def is_documenting(unit: Unit) -> bool:
+    return unit.status == Unit.Status.OUT_OF_SERVICE and unit.out_of_service_reason == DOCUMENTING
+
+
+def unit_release(unit_id: int, *, call_id: int, reason: str, actor, now: datetime, cleared: bool = False):
+    """Free a unit from its call: off duty if its shift has ended; else available, or, when its
+    call was cleared and DISPATCH_CLEAR_TO is "documenting", out of service ("Documenting") while
+    its clinician writes the outcome (they tap Available, or record it "and go available").
+    A unit given back, reassigned or whose call was cancelled is available at once. Waiting
+    calls are then served if it is."""
     unit = Unit.objects.select_for_update().get(pk=unit_id)
     from_status = unit.status
-    unit.status = Unit.Status.AVAILABLE if now < unit.shift_ends_at else Unit.Status.OFF_DUTY
+    if now >= unit.shift_ends_at:
+        unit.status, unit.out_of_service_reason = Unit.Status.OFF_DUTY, ""
+    elif cleared and settings.DISPATCH_CLEAR_TO == "documenting":
+        unit.status, unit.out_of_service_reason = Unit.Status.OUT_OF_SERVICE, DOCUMENTING
+    else:
+        unit.status, unit.out_of_service_reason = Unit.Status.AVAILABLE, ""
     unit.status_changed_at = now
-    unit.save(update_fields=["status", "status_changed_at", "updated_at"])
+    unit.save(update_fields=["status", "out_of_service_reason", "status_changed_at", "updated_at"])
     if unit.status == Unit.Status.AVAILABLE:
         jobs.serve_queue_soon()
     return unit_status_entry(
@@ -149,11 +180,23 @@ def unit_release(unit_id: int, *, call_id: int, reason: str, actor, now: datetim
 LOCATION_CLOCK_SKEW = timedelta(minutes=2)
 
 
-def unit_record_location(*, unit: Unit, lat: float, lon: float, recorded_at: datetime | None = None) -> bool:
-    """Store a location fix unless a newer one is already stored. Returns whether it was stored.
+class Fix(StrEnum):
+    """What became of a location fix."""
+
+    STORED = "stored"
+    OLDER = "older"  # the unit holds a newer fix (or its arrival at a call)
+    TOO_SOON = "too_soon"  # less than the minimum interval after the fix the unit holds
+
+
+def unit_record_location(*, unit: Unit, lat: float, lon: float, recorded_at: datetime | None = None,
+                         min_interval: timedelta = timedelta(0)) -> Fix:  # fmt: skip
+    """Store a location fix unless the unit holds a newer one, or one less than ``min_interval``
+    older (both by the fixes' own times). Returns what became of it.
 
     Fixes arrive out of order from phones on poor networks; a conditional update keeps the
-    newest without a lock.
+    newest without a lock. The location endpoint passes LOCATION_MIN_INTERVAL: a phone's fixes
+    are rate-limited per unit, so a page gone wrong cannot write a unit's row many times a
+    second. The simulator, which drives its units tick by tick, passes none.
     """
     now = timezone.now()
     recorded_at = recorded_at or now
@@ -165,7 +208,11 @@ def unit_record_location(*, unit: Unit, lat: float, lon: float, recorded_at: dat
         raise ApplicationError(
             "The fix is dated in the future; check the device's clock.", fields={"recorded_at": ["In the future."]}
         )
-    stored = Unit.objects.filter(Q(location_at__isnull=True) | Q(location_at__lt=recorded_at), pk=unit.pk).update(
+    newer_by_enough = Q(location_at__lt=recorded_at, location_at__lte=recorded_at - min_interval)
+    stored = Unit.objects.filter(Q(location_at__isnull=True) | newer_by_enough, pk=unit.pk).update(
         lat=lat, lon=lon, location_at=recorded_at
     )
-    return stored == 1
+    if stored:
+        return Fix.STORED
+    held_at = Unit.objects.filter(pk=unit.pk).values_list("location_at", flat=True).first()
+    return Fix.OLDER if held_at is None or held_at >= recorded_at else Fix.TOO_SOON
