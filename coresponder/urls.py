@@ -15,11 +15,13 @@ handler500 = "coresponder.outages.server_error"
 api_v1 = [
     path("", include("units.api_urls")),
     path("", include("dispatch.api_urls")),
+    path("", include("push.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("", include("coresponder.pwa_urls")),
     path("audit/", audit_views.audit_log, name="audit"),
     path("audit.csv", audit_views.audit_csv, name="audit-csv"),
     path("accounts/", include("coresponder.auth_urls")),
@@ -29,4 +31,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("units.urls")),
     path("", include("dispatch.urls")),
+    path("", include("push.urls")),
 ]
