@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "coresponder",
     "units",
     "dispatch",
+    "push",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,10 @@ AXES_LOCKOUT_CALLABLE = "coresponder.auth.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_float("SESSION_IDLE_MINUTES", 30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_float("SESSION_ABSOLUTE_HOURS", 13))
+# A responder's session on a phone registered for alerts (push/sessions.py) is not ended by the
+# two limits above while their unit's shift lasts, nor for this long after it ends (a call worked
+# late, the outcome written in the car).
+SESSION_SHIFT_GRACE = timedelta(minutes=env_float("SESSION_SHIFT_GRACE_MINUTES", 60))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -438,6 +443,18 @@ DISPATCH_LOCATION_STALE_AFTER = timedelta(seconds=env_float("DISPATCH_LOCATION_S
 DISPATCH_CANDIDATES = env_int("DISPATCH_CANDIDATES", 10)
 # Queue serving weighs each call's travel time by its priority (1 = emergent).
 DISPATCH_PRIORITY_WEIGHTS = {1: env_float("DISPATCH_WEIGHT_P1", 4), 2: env_float("DISPATCH_WEIGHT_P2", 2), 3: 1.0}
+# A call in a language other than the program's own (ISO 639-1) prefers a unit with a member who
+# speaks it, if that unit is at most this many seconds farther than the nearest; 0 turns it off.
+DISPATCH_DEFAULT_LANGUAGE = os.environ.get("DISPATCH_DEFAULT_LANGUAGE", "en").strip().lower()
+if not (
+    len(DISPATCH_DEFAULT_LANGUAGE) == 2 and DISPATCH_DEFAULT_LANGUAGE.isascii() and DISPATCH_DEFAULT_LANGUAGE.isalpha()
+):
+    raise ImproperlyConfigured(
+        f"DISPATCH_DEFAULT_LANGUAGE must be a code such as en, not {DISPATCH_DEFAULT_LANGUAGE!r}."
+    )
+DISPATCH_LANGUAGE_EXTRA_SECONDS = env_float("DISPATCH_LANGUAGE_EXTRA_SECONDS", 300)
+if DISPATCH_LANGUAGE_EXTRA_SECONDS < 0:
+    raise ImproperlyConfigured("DISPATCH_LANGUAGE_EXTRA_SECONDS cannot be negative.")
 # The sweeper: how often it runs, and when it re-sends or flags.
 DISPATCH_SWEEP_INTERVAL = env_float("DISPATCH_SWEEP_INTERVAL_SECONDS", 15)
 DISPATCH_RESEND_AFTER = timedelta(seconds=env_float("DISPATCH_RESEND_AFTER_SECONDS", 10))
@@ -448,6 +465,21 @@ DISPATCH_WAIT_ALERT_AFTER = {
 }
 DISPATCH_ACK_ALERT_AFTER = timedelta(seconds=env_float("DISPATCH_ACK_ALERT_SECONDS", 120))
 DISPATCH_SAFETY_CHECK_AFTER = timedelta(seconds=env_float("DISPATCH_SAFETY_CHECK_SECONDS", 1800))
+# What a unit becomes when its call clears: "available" (the default: it may be sent again at
+# once) or "documenting" (out of service with the reason "Documenting" until its clinician taps
+# Available or records the outcome "and go available"; units/services/status.py unit_release).
+DISPATCH_CLEAR_TO = os.environ.get("DISPATCH_CLEAR_TO", "available").strip().lower()
+if DISPATCH_CLEAR_TO not in ("available", "documenting"):
+    raise ImproperlyConfigured(f"DISPATCH_CLEAR_TO must be available or documenting, not {DISPATCH_CLEAR_TO!r}.")
+
+# --- The phone page: the unit's location, sent by itself (static/js/my_unit.js) --------------
+# While the page is open on shift the phone sends a fix at most this often, or sooner once it
+# has moved this far from the last one sent.
+LOCATION_SEND_EVERY_SECONDS = env_float("LOCATION_SEND_EVERY_SECONDS", 30)
+LOCATION_SEND_EVERY_METRES = env_float("LOCATION_SEND_EVERY_METRES", 100)
+# The location endpoint ignores (200, "stored": false, "ignored": "too_soon") a unit's fix dated
+# less than this after the one it holds: a phone gone wrong cannot flood the units table.
+LOCATION_MIN_INTERVAL = timedelta(seconds=env_float("LOCATION_MIN_INTERVAL_SECONDS", 5))
 
 # Retention: caller details (name, callback number, notes) are erased this long after a call
 # ended; clinical narratives this long after they were written (health records are commonly
@@ -468,6 +500,29 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {
 DISPATCH_BOARD_AMBER_SHARE = env_float("DISPATCH_BOARD_AMBER_SHARE", 0.5)
 # Map tiles for the board ({z}/{x}/{y}); empty for none. The map shows markers either way.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# --- Alerts on the responders' phones (Web Push; push/) ------------------------------------
+# The VAPID key pair signs every push; browsers subscribe with its public half. Make one with
+# `manage.py vapid_keys`. Unset with DEBUG on (make run), a pair is made once into VAR_DIR and
+# kept; unset in production, push is off (a system check and the log say so), never a crash.
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "").strip()
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "").strip()
+# Who runs this server, for the push services to contact: mailto:someone@city.gov or https://...
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "").strip()
+# The push services a subscription may point at (scheme://host, "*." for any subdomain): the
+# worker POSTs to the endpoint a phone sends, so only these are taken (push/endpoints.py).
+WEBPUSH_PUSH_SERVICES = env_list(
+    "WEBPUSH_PUSH_SERVICES",
+    ["https://fcm.googleapis.com", "https://updates.push.services.mozilla.com", "https://*.push.apple.com",
+     "https://*.notify.windows.com"],
+)  # fmt: skip
+# How long a push service keeps an alert for a phone that is off the network.
+WEBPUSH_TTL_SECONDS = env_int("WEBPUSH_TTL_SECONDS", 600)
+WEBPUSH_TIMEOUT_SECONDS = env_float("WEBPUSH_TIMEOUT_SECONDS", 10)
+# A push service that does not answer, or answers 429/5xx, is tried again this many times, the
+# wait doubling from WEBPUSH_RETRY_SECONDS (or what its Retry-After says).
+WEBPUSH_RETRIES = env_int("WEBPUSH_RETRIES", 3)
+WEBPUSH_RETRY_SECONDS = env_float("WEBPUSH_RETRY_SECONDS", 10)
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------------------
 # No inline script anywhere; map tiles from MAP_TILE_URL's host (coresponder/security.py).
