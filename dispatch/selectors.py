@@ -282,21 +282,23 @@ def member_unit(user, now: datetime) -> Unit | None:
 
     So a call worked past the end of the shift stays on the phone page, and its outcome form
     after it cleared, until the outcome is recorded, and the next shift's unit takes over once
-    it may log on."""
+    it may log on. The call and the outcome owed are found through the assignments (who was on
+    the call), so a unit re-paired since still shows them to the people who were on it -- never
+    to the newcomers -- and only its members may change its status (dispatch.views.phone)."""
     theirs = Assignment.objects.filter(unit=OuterRef("pk"))
     on_a_call = theirs.filter(member_filter(user), ended_at__isnull=True,
                               call__status__in=CrisisCall.WITH_UNIT_STATUSES)  # fmt: skip
     outcome_due = theirs.filter(clinician__user=user, end_reason=Assignment.EndReason.CLEARED,
                                 call__status=CrisisCall.Status.CLEARED)  # fmt: skip
+    member = member_filter(user)
     precedence = Case(
         When(Exists(on_a_call), then=Value(0)),
-        When(shift_starts_at__lte=now + settings.ROSTER_EARLY_LOGON, shift_ends_at__gt=now, then=Value(1)),
-        When(shift_ends_at__lte=now, then=Value(2)),
+        When(member, shift_starts_at__lte=now + settings.ROSTER_EARLY_LOGON, shift_ends_at__gt=now, then=Value(1)),
+        When(Exists(outcome_due), then=Value(2)),
         default=Value(3),
     )
     return (
-        Unit.objects.filter(member_filter(user))
-        .filter(Q(shift_ends_at__gt=now) | Exists(on_a_call) | Exists(outcome_due))
+        Unit.objects.filter(Q(member, shift_ends_at__gt=now) | Exists(on_a_call) | Exists(outcome_due))
         .annotate(precedence=precedence)
         .select_related("clinician", "officer", "shift")
         .order_by("precedence", "shift_starts_at", "pk")

@@ -219,3 +219,25 @@ def test_the_workload_report_credits_the_people_who_were_on_the_call(worked_call
     worked = people["clinician on the call"].clinician.name
     newcomer = people["clinician paired in later"].clinician.name
     assert worked in rows and newcomer not in rows
+
+
+def test_a_clinician_re_paired_away_after_clearing_still_records_the_outcome_and_leaves_the_unit_alone(
+    users, unit_at, call_in, api
+):
+    unit = unit_at(1, call_sign="CR-8", clinician=ClinicianFactory(user=users["clinician"]), officer=OfficerFactory())
+    call = call_in(CrisisCall.Status.CLEARED, unit=unit, address=ADDRESS)
+    newcomer = _person("clinician", "newcomer", ClinicianFactory)
+    assert api("supervisor").patch(f"/api/v1/units/{unit.pk}/", {"clinician": newcomer.clinician.pk}).status_code == 200
+
+    web = Client()
+    web.force_login(users["clinician"])
+    page = web.get("/me/").content.decode()
+    assert ADDRESS in page and "Record outcome" in page, "the outcome owed stays with who was on the call"
+    assert web.post("/me/status/", {"status": "out_of_service", "reason": "Documenting"}).status_code == 404
+    unit.refresh_from_db()
+    assert unit.status == "available", "the unit is the newcomer's now"
+
+    web.force_login(newcomer)
+    assert ADDRESS not in web.get("/me/").content.decode()
+    outcome = {"disposition": "resolved_on_scene", "narrative": "Safety plan."}
+    assert api(users["clinician"]).post(f"/api/v1/calls/{call.pk}/outcome/", outcome).status_code == 201

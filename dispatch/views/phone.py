@@ -22,6 +22,7 @@ from dispatch.forms import CallMoveForm, NoteForm, OutcomeForm, UnitStatusForm
 from dispatch.models import CallAlert, CrisisCall
 from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB, note_added
 from units import services as unit_services
+from units.membership import is_member
 from units.models import Unit
 
 S = CrisisCall.Status
@@ -69,6 +70,8 @@ def my_unit_context(request, *, call_id: int | None = None) -> dict:
     outcome_form = OutcomeForm() if cleared and access.may_record_outcome(user, call) else None
     recent = list(access.recent_calls(user, unit)) if unit else []
     shift_over = unit is not None and now >= unit.shift_ends_at
+    # Only the unit's members change its status: someone shown a re-paired unit for an outcome they owe does not.
+    member = is_member(user, unit)
     return {
         "unit": unit,
         "on_shift": unit is not None and unit.on_shift_at(now),
@@ -83,11 +86,14 @@ def my_unit_context(request, *, call_id: int | None = None) -> dict:
         "may_write_clinical": call is not None and access.may_add_note(user, call, clinical=True),
         "cleared": cleared,
         # The buttons a unit with no call shows: log on (or back in service), or out of service.
-        "can_log_on": unit is not None and unit.status in (Unit.Status.OFF_DUTY, Unit.Status.OUT_OF_SERVICE),
-        "can_go_out_of_service": unit is not None and unit.status == Unit.Status.AVAILABLE,
+        "can_log_on": member and unit.status in (Unit.Status.OFF_DUTY, Unit.Status.OUT_OF_SERVICE),
+        "can_go_out_of_service": member and unit.status == Unit.Status.AVAILABLE,
         "outcome_form": outcome_form,
         # Beside the outcome form: the unit available for calls, or documenting (out of service).
-        "clear_to_choice": outcome_form is not None and not shift_over and unit.status in Unit.ON_DUTY_IDLE_STATUSES,
+        "clear_to_choice": outcome_form is not None
+        and member
+        and not shift_over
+        and unit.status in Unit.ON_DUTY_IDLE_STATUSES,
         "documenting": unit is not None and unit_services.is_documenting(unit),
         "recent": recent,
         # The drafts static/js/outcome_draft.js may forget: calls whose outcome is no longer due.
@@ -206,6 +212,8 @@ def my_call_outcome(request, call_id: int):
 
 def _back_in_service(request, unit: Unit) -> None:
     unit.refresh_from_db()
+    if not is_member(request.user, unit):  # re-paired since the call: the unit is the newcomers'
+        return
     if not unit_services.is_documenting(unit):  # a new call, or a dispatcher, got there first
         return
     try:
@@ -220,7 +228,7 @@ def _back_in_service(request, unit: Unit) -> None:
 @role_required(*MEMBER_ROLES)
 def my_unit_status(request):
     unit = selectors.member_unit(request.user, timezone.now())
-    if unit is None:
+    if not is_member(request.user, unit):
         raise Http404
 
     def do(data):
