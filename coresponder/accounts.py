@@ -5,7 +5,9 @@ each change in the audit log.
 Refusing the login (``is_active``) alone would already turn their sessions and tokens away
 (Django's backend and knox both refuse an inactive user), but they would come back to life the
 moment the person was reactivated -- a phone lost last month would be logged in again. So the
-sessions are ended and the tokens revoked; reactivation gives back only the password login.
+sessions are ended, the tokens revoked and the devices alerts go to revoked (an alert needs no
+login: a deactivated person's phone would otherwise still be told of calls); reactivation gives
+back only the password login.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from coresponder import audit
+from push.services import devices_revoke_all
 
 
 def _sessions_of(user: User) -> list[str]:
@@ -28,7 +31,7 @@ def _sessions_of(user: User) -> list[str]:
 
 @transaction.atomic
 def access_end(*, user: User, actor=None) -> None:
-    """Refuse ``user``'s logins, end their web sessions and revoke their API tokens."""
+    """Refuse ``user``'s logins, end their web sessions, revoke their API tokens and their devices."""
     user = User.objects.select_for_update().get(pk=user.pk)
     name = user.get_username()
     if user.is_active:
@@ -36,6 +39,7 @@ def access_end(*, user: User, actor=None) -> None:
         user.save(update_fields=["is_active"])
         audit.record("auth.login_disabled", actor=actor, object_type="login", object_id=name[:40])
     _end_sessions_and_tokens(user, actor)
+    devices_revoke_all(user=user, actor=actor)
 
 
 def _end_sessions_and_tokens(user: User, actor) -> None:

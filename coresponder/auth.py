@@ -94,6 +94,10 @@ def _logged_in(sender, request, user, **kwargs):
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit.record("auth.logout", actor=user, object_type="login", object_id=user.get_username()[:40])
+        if request is not None and hasattr(request, "session"):
+            from push.services import devices_revoke_at_logout  # the push app's rule; loaded with the apps
+
+            devices_revoke_at_logout(user=user, session=request.session)
 
 
 # The pages' automatic refreshes, told apart from a person's requests. htmx names the element

@@ -29,13 +29,20 @@ BACKGROUND_COLOUR = "#f8fafc"  # the page's --bg
 def worker_config() -> dict:
     """What the worker must know of the site: the pages it keeps (network first) and for how
     long after the phone last reached the server, the logouts that clear them, and the icons of
-    its notifications. A copy older than the longest a login lasts (SESSION_ABSOLUTE_HOURS)
-    belongs to a session that has surely ended, perhaps without a logout: it is dropped."""
+    its notifications. A copy is dropped once the phone has not reached the server for
+    SESSION_ABSOLUTE_HOURS. That is not the longest a login lasts -- a registered phone's session
+    lasts its shift plus SESSION_SHIFT_GRACE (push/sessions.py) -- but the age counts from the
+    phone's last answer, not from the login: a phone in use on a long shift saves a new copy at each
+    load and keeps it, while a copy nobody refreshed for that long is of a call that has surely moved
+    on, or of a session that ended without a logout; reconnecting brings a fresh one.
+
+    ``static`` is the prefix of the static files, STATIC_URL itself: ``static("")`` would look
+    ``""`` up in production's manifest of hashed names, which has no such entry."""
     return {
         "pages": [reverse("my-unit"), reverse("my-unit-panel")],
         "max_age_seconds": int(settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()),
         "logouts": [reverse("logout"), reverse("admin:logout")],
-        "static": static(""),
+        "static": settings.STATIC_URL,
         "icon": static("icons/icon-192.png"),
         "badge": static("icons/badge-96.png"),
     }

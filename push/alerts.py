@@ -4,9 +4,10 @@ safety flag raised on its call. The dispatch services say so with one call each
 commits, so a push service that is slow or down never delays or fails a dispatch.
 
 The worker (push.tasks) finds the people of the unit as the assignment recorded them, and sends
-one push to each of their active devices, each retried on its own. A push says what the unit
-needs to move: the call's priority, nature and address. Never the caller's name, number or notes,
-nor any narrative: a notification shows on a lock screen.
+one push to each of their active devices, each retried on its own. A push says only the unit,
+the kind of alert and the call's priority: a notification shows on a lock screen, which anyone
+near the phone can read, so the call's nature (health information), its address, its flags and
+anything about the caller stay behind the login, on My unit.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class News:
     unit: Unit
     kind: str
     people: frozenset[int]  # the logins of the unit's clinician and officer when it was sent
-    safety_flags: str = ""
+    alert_id: int | None = None  # the safety flag's alert: each new one rings the open page again
 
 
 def news_for(call_id: int, unit_id: int, kind: str) -> News | None:
@@ -81,33 +82,31 @@ def news_for(call_id: int, unit_id: int, kind: str) -> News | None:
     )
     if assignment is None or kind not in KINDS:
         return None
-    flags = ""
+    alert_id = None
     if kind == ASSIGNED and assignment.ended_at is not None:
         return None
     if kind == SAFETY_ALERT:
         alert = CallAlert.objects.filter(call_id=call_id, kind=CallAlert.Kind.SAFETY_FLAG_RAISED, cleared_at=None)
-        flags = alert.values_list("note", flat=True).first()
-        if flags is None or assignment.unit_id != assignment.call.unit_id:
+        alert_id = alert.values_list("pk", flat=True).first()
+        if alert_id is None or assignment.unit_id != assignment.call.unit_id:
             return None
     people = frozenset(filter(None, (assignment.clinician.user_id, assignment.officer.user_id)))
-    return News(call=assignment.call, unit=assignment.unit, kind=kind, people=people, safety_flags=flags)
+    return News(call=assignment.call, unit=assignment.unit, kind=kind, people=people, alert_id=alert_id)
 
 
 def payload(news: News) -> dict:
     """The push's JSON, shown by the service worker: ``title``, ``body``, ``url`` (opened on a
-    tap), ``tag`` (a later alert about the same call replaces the earlier one), ``call_id``, ``kind``."""
-    call, unit = news.call, news.unit
-    body = f"P{call.priority} {call.get_nature_display().lower()} — {call.address or 'map point'}"
-    if news.kind == ASSIGNED:
-        title = f"New call for {unit.call_sign}"
-    elif news.kind == TAKEN_OFF:
-        title = f"{unit.call_sign} was taken off a call"
-        now_with = Unit.objects.filter(pk=call.unit_id).exclude(pk=unit.pk).values_list("call_sign", flat=True).first()
-        body += f" (now with {now_with})" if now_with else ""
-    else:
-        title = f"⚠ Safety flag on {unit.call_sign}'s call: {news.safety_flags}"
-    return {"title": title, "body": body, "url": reverse("my-unit"), "tag": f"call-{call.pk}", "call_id": call.pk,
-            "kind": news.kind}  # fmt: skip
+    tap), ``tag`` (a later alert about the same call replaces the earlier one), ``call_id``,
+    ``kind`` and, for a safety flag, ``alert_id``. The words are only the unit, the kind of alert
+    and the priority (see the module's docstring): the rest is on My unit, behind the login."""
+    call, sign = news.call, news.unit.call_sign
+    titles = {
+        ASSIGNED: f"{sign}: new call, priority {call.priority}",
+        TAKEN_OFF: f"{sign}: taken off call",
+        SAFETY_ALERT: f"{sign}: safety flag raised",
+    }
+    return {"title": titles[news.kind], "body": "Open My unit for the details.", "url": reverse("my-unit"),
+            "tag": f"call-{call.pk}", "call_id": call.pk, "kind": news.kind, "alert_id": news.alert_id}  # fmt: skip
 
 
 def unit_notify(*, call_id: int, unit_id: int, kind: str) -> int:

@@ -29,6 +29,10 @@ class SubscriptionSerializer(StrictSerializer):
     endpoint = serializers.CharField(max_length=2048, help_text="The push service's URL for this browser.")
     expirationTime = serializers.FloatField(required=False, allow_null=True, help_text="Ignored.")
     keys = SubscriptionKeysSerializer()
+    explicit = serializers.BooleanField(
+        required=False, default=False,
+        help_text="True on the person's tap (\"Turn on alerts\"): only then is a revoked device reactivated.",
+    )  # fmt: skip
 
 
 class EndpointSerializer(StrictSerializer):
@@ -38,7 +42,7 @@ class EndpointSerializer(StrictSerializer):
 class DeviceSerializer(serializers.ModelSerializer):
     class Meta:
         model = PushDevice
-        fields = ["id", "label", "created_at", "last_used_at"]
+        fields = ["id", "label", "created_at", "last_used_at", "active"]
 
 
 class SubscriptionAPI(APIView):
@@ -46,16 +50,19 @@ class SubscriptionAPI(APIView):
 
     @extend_schema(request=SubscriptionSerializer, responses={200: DeviceSerializer, 201: DeviceSerializer})
     def post(self, request):
-        """Alerts to this browser: 201 for a device new to alerts (or back after being revoked),
-        200 for one already registered. A session that registers its phone stays signed in for
-        the shift (see the guarantees)."""
+        """Alerts to this browser: 201 for a device new to alerts (or back after being revoked,
+        on an ``explicit`` post), 200 for one already registered. A revoked device posted
+        without ``explicit`` stays revoked: 200 ``{"active": false}``. A session that registers
+        its phone stays signed in for the shift (see the guarantees)."""
         subscription = SubscriptionSerializer(data=request.data)
         subscription.is_valid(raise_exception=True)
         data = subscription.validated_data
         device, news = services.device_register(
             user=request.user, endpoint=data["endpoint"], p256dh=data["keys"]["p256dh"], auth=data["keys"]["auth"],
-            label=endpoints.device_label(request.headers.get("User-Agent", "")),
+            label=endpoints.device_label(request.headers.get("User-Agent", "")), explicit=data["explicit"],
         )  # fmt: skip
+        if not device.active:
+            return Response({"active": False})
         if isinstance(request.successful_authenticator, SessionAuthentication):
             sessions.mark(request.session, device, timezone.now())
         return Response(DeviceSerializer(device).data, status=status.HTTP_201_CREATED if news else status.HTTP_200_OK)

@@ -10,31 +10,48 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import urlsplit
+import re
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
+# A push service's address as written: a DNS name and at most a port, nothing else. A backslash,
+# an "@", a "%" or a space is where two URL parsers disagree about the host (urllib.parse reads
+# "https://10.0.0.5\.push.apple.com/" as an Apple host; requests connects to 10.0.0.5).
+AUTHORITY = re.compile(r"[a-z0-9.-]+(:[0-9]+)?")
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def endpoint_refusal(url: str) -> str:
-    """Why the push service at ``url`` is not one alerts may be sent through ("" if it is)."""
+    """Why the push service at ``url`` is not one alerts may be sent through ("" if it is). Read
+    with urllib3's parser, the one requests (and so pywebpush) connects with."""
     try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
+        parts = parse_url(url)
+    except LocationParseError:
         return "Not a web address."
-    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+    host = (parts.host or "").lower()
+    if parts.scheme not in ("http", "https") or not host or parts.auth is not None:
         return "Not a web address."
-    if any(_matches(service, parts.scheme, host) for service in settings.WEBPUSH_PUSH_SERVICES):
+    written = re.split(r"[/?#]", url.split("://", 1)[-1], maxsplit=1)[0].lower()
+    if not AUTHORITY.fullmatch(written):
+        return "Not a push service's address: its host has characters no host name has."
+    if any(_matches(service, parts.scheme, host, parts.port) for service in settings.WEBPUSH_PUSH_SERVICES):
         return ""
     return f"{host} is not a push service this server sends alerts through."
 
 
-def _matches(service: str, scheme: str, host: str) -> bool:
+def _matches(service: str, scheme: str, host: str, port: int | None) -> bool:
+    """Whether ``scheme://host:port`` is the allowlist's ``service``: its scheme, its host (``*.``
+    for any subdomain) and its port -- the scheme's own unless the entry names one (``:*`` for any,
+    a push service the tests run on this machine)."""
     allowed_scheme, _, pattern = service.strip().lower().partition("://")
     if allowed_scheme != scheme or not pattern:
         return False
-    pattern = pattern.split("/", 1)[0].split(":", 1)[0]
+    pattern, _, allowed_port = pattern.split("/", 1)[0].partition(":")
+    if allowed_port != "*" and str(port or DEFAULT_PORTS[scheme]) != (allowed_port or str(DEFAULT_PORTS[scheme])):
+        return False
     if pattern.startswith("*."):
         return host.endswith(pattern[1:])
     return host == pattern

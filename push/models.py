@@ -8,14 +8,17 @@ from django.db.models import Q
 class PushDevice(models.Model):
     """Where a person's alerts go: the push service's endpoint for one browser on one device,
     and the keys the browser made to decrypt them. Registered by the phone page, revoked by its
-    owner, a supervisor, or the push service saying the subscription is gone. A revoked device
-    is kept (who revoked it and why) and comes back if that browser registers again."""
+    owner, a supervisor, its session logging out, its owner's login being deactivated, or the push
+    service saying the subscription is gone. A revoked device is kept (who revoked it and why) and
+    comes back only when a person on that browser taps "Turn on alerts" again."""
 
     class RevokeReason(models.TextChoices):
         TURNED_OFF = "turned_off", "Turned off on the phone"
         BY_OWNER = "by_owner", "Revoked by its owner"
         BY_SUPERVISOR = "by_supervisor", "Revoked by a supervisor"
         GONE = "gone", "The push service says it is gone"
+        LOGGED_OUT = "logged_out", "Logged out"
+        DEACTIVATED = "deactivated", "Its owner's login was deactivated"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_devices")
     # A capability URL: whoever holds it (and the keys) reaches the phone. Never shown or logged.
@@ -44,7 +47,7 @@ class PushDevice(models.Model):
             ),
         ]
         indexes = [
-            # push.notify.deliveries_for: the active devices of a unit's people.
+            # push.alerts.unit_notify: the active devices of a unit's people.
             models.Index(fields=["user"], condition=Q(revoked_at__isnull=True), name="push_device_active_idx"),
         ]
 

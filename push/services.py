@@ -15,11 +15,17 @@ from push.models import PushDevice
 Reason = PushDevice.RevokeReason
 
 
-def device_register(*, user, endpoint: str, p256dh: str, auth: str, label: str) -> tuple[PushDevice, bool]:
+def device_register(
+    *, user, endpoint: str, p256dh: str, auth: str, label: str, explicit: bool = False
+) -> tuple[PushDevice, bool]:
     """Store the subscription of the browser ``user`` is on, or bring it up to date. Returns the
     device and whether this registration is news (a new device, one revoked before, another
     login's, or new keys): the page sends its subscription on every load, and a repeat only
     marks the device used.
+
+    A revoked device comes back only when a person asks for it (``explicit``: the "Turn on
+    alerts" tap). The page's own post on every load leaves it revoked and changes nothing:
+    otherwise a phone revoked from a list, or by logging out, would be back at its next load.
 
     A subscription belongs to one browser: on a phone the program shares, it follows whoever
     registered it last."""
@@ -37,6 +43,8 @@ def device_register(*, user, endpoint: str, p256dh: str, auth: str, label: str) 
                                                        label=label, last_used_at=now)  # fmt: skip
                     audit.record("push.device_registered", device, actor=user, note=label)
                     return device, True
+                if not device.active and not explicit:
+                    return device, False
                 news = not device.active or device.user_id != user.pk or (device.p256dh, device.auth) != (p256dh, auth)
                 if news:
                     note = label if device.user_id == user.pk else f"{label}, before another login's"
@@ -81,3 +89,24 @@ def _end_sessions_registered_from(device: PushDevice, *, actor, keep: str | None
     if ended:
         audit.record("auth.sessions_ended", actor=actor, object_type="login",
                      object_id=device.user.get_username()[:40], note=f"{ended} session(s): device revoked")  # fmt: skip
+
+
+def devices_revoke_at_logout(*, user, session) -> int:
+    """Logging out (or being logged out at the end of the session's time) takes this phone off the
+    alerts: the device ``session`` registered stops getting them -- a phone nobody is signed in on
+    is not told about calls. "Turn on alerts" after the next login brings it back. Returns how many
+    (0 or 1)."""
+    registered = sessions.registered_device(session)
+    if registered is None or registered[0] != user.pk:
+        return 0
+    device = PushDevice.objects.filter(pk=registered[1], user=user, revoked_at=None).first()
+    revoked = device is not None and device_revoke(
+        device=device, actor=user, reason=Reason.LOGGED_OUT, keep_session_key=session.session_key
+    )
+    return int(revoked)
+
+
+def devices_revoke_all(*, user, actor) -> int:
+    """A deactivated login's devices, all of them: someone who left the program is told nothing."""
+    devices = PushDevice.objects.filter(user=user, revoked_at=None)
+    return sum(device_revoke(device=device, actor=actor, reason=Reason.DEACTIVATED) for device in devices)

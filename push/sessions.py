@@ -6,14 +6,17 @@ A session becomes a *registered phone's* when the phone page registers its alert
 the tap that turns them on, and again on every load once they are on). While the person's unit
 is on shift -- from ROSTER_EARLY_LOGON before its start until SESSION_SHIFT_GRACE after its end
 -- neither the idle limit nor the absolute one ends that session; afterwards both apply as to any
-other, so a phone left waiting is signed out at the first refresh after the grace. Logging out
-ends it as always; revoking the device ends it (push.services.device_revoke). A dispatcher's or
-supervisor's session never registers a device: their limits are unchanged.
+other, so a phone left waiting is signed out at the first refresh after the grace. Only the shift
+the phone was last used in counts (``signed_in_until``): a phone idle since yesterday's shift is
+not kept for today's. Logging out ends it and revokes the device; revoking the device ends it
+(push.services.device_revoke). Only a clinician or an officer may register a device (push.api):
+a session of someone with neither role -- a dispatcher, a supervisor -- keeps the usual limits;
+a person who is also a clinician or an officer is kept on their unit's shift like any other.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
@@ -59,17 +62,22 @@ def _coming_shift_end(user_id: int, now: datetime) -> datetime | None:
 
 def signed_in_until(user, session, now: datetime, logged_in_at: datetime) -> datetime | None:
     """Until when ``session`` stays signed in whatever the idle and absolute limits say: the end
-    (with grace) of the person's latest shift to have started (from ROSTER_EARLY_LOGON before it),
-    if the session registered a device still active and that shift ran during the session.
+    (with grace) of the person's shift that the session was last *used* in -- the shift whose
+    window, from ROSTER_EARLY_LOGON before its start to SESSION_SHIFT_GRACE after its end, holds
+    the session's ``last_seen`` (a person's last request, never a page's polling) -- if the
+    session registered a device still active. A phone left idle after yesterday's shift is not
+    carried into today's: its last use falls in yesterday's window, which is over.
     None: not a registered phone's session, so the usual limits apply and say why."""
     registered = registered_device(session)
     if registered is None or registered[0] != user.pk:
         return None
+    seen = session.get("last_seen")
+    last_used = datetime.fromtimestamp(seen, tz=UTC) if seen is not None else logged_in_at
     grace = settings.SESSION_SHIFT_GRACE
     shift_end = (
-        Unit.objects.filter(member_filter(user), shift_starts_at__lte=now + settings.ROSTER_EARLY_LOGON)
-        .filter(shift_ends_at__gt=logged_in_at - grace)
-        .order_by(F("shift_starts_at").desc())
+        Unit.objects.filter(member_filter(user), shift_starts_at__lte=last_used + settings.ROSTER_EARLY_LOGON)
+        .filter(shift_ends_at__gt=last_used - grace)
+        .order_by(F("shift_ends_at").desc())
         .values_list("shift_ends_at", flat=True)
         .first()
     )

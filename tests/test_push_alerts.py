@@ -84,15 +84,17 @@ def test_an_assignment_reaches_both_phones_of_the_unit_encrypted_for_each(
     assert sorted(received) == ["clinician", "officer"], "the unit's two people, nobody else"
     for phone, push in ((clinician_phone, received["clinician"]), (officer_phone, received["officer"])):
         assert phone.decrypt(push.body) == {
-            "title": "New call for CR-41",
-            "body": "P1 welfare check — 4400 Natural Bridge Ave",
+            "title": "CR-41: new call, priority 1",
+            "body": "Open My unit for the details.",
             "url": "/me/",
             "tag": f"call-{call.pk}",
             "call_id": call.pk,
             "kind": "assigned",
+            "alert_id": None,
         }
-        plain = str(phone.decrypt(push.body))
-        assert not any(detail in plain for detail in CALLER.values()), "no caller details on a lock screen"
+        plain = str(phone.decrypt(push.body)).lower()
+        assert not any(detail.lower() in plain for detail in CALLER.values()), "no caller details on a lock screen"
+        assert "welfare" not in plain and "natural bridge" not in plain, "no nature, no address on a lock screen"
         assert push.headers["content-encoding"] == "aes128gcm"
         assert push.headers["ttl"] == "600"
         assert push.headers["urgency"] == "high"
@@ -116,10 +118,10 @@ def test_a_reassignment_tells_the_new_unit_and_the_old_one(
     call_assign(call=call, unit=other, actor=users["dispatcher"], reason="closer")
 
     received = {push.path.split("/")[2].split("-")[0]: push for push in push_service.wait_for(2)}
-    assert new_phone.decrypt(received["new"].body)["title"] == "New call for CR-7"
+    assert new_phone.decrypt(received["new"].body)["title"] == "CR-7: new call, priority 2"
     taken_off = old_phone.decrypt(received["old"].body)
-    assert taken_off["title"] == "CR-41 was taken off a call"
-    assert taken_off["body"] == "P2 psychosis — 3100 Gravois Ave (now with CR-7)"
+    assert taken_off["title"] == "CR-41: taken off call"
+    assert taken_off["body"] == "Open My unit for the details."
     assert taken_off["kind"] == "taken_off"
 
 
@@ -131,8 +133,9 @@ def test_a_safety_flag_raised_by_911_rings_the_units_phone(client, users, crew, 
 
     alert = phone.decrypt(push_service.wait_for(1)[0].body)
     assert alert["kind"] == "safety_alert"
-    assert alert["title"] == "⚠ Safety flag on CR-41's call: weapons"
-    assert alert["body"] == "P2 family conflict — 5200 Delmar Blvd"
+    assert alert["title"] == "CR-41: safety flag raised"
+    assert alert["body"] == "Open My unit for the details."
+    assert "weapons" not in str(alert).lower() and "delmar" not in str(alert).lower(), "no flags, no address"
 
 
 def test_a_push_service_that_says_the_subscription_is_gone_revokes_the_device(

@@ -67,6 +67,15 @@ def test_a_registration_is_named_audited_and_repeated_without_noise(users):
         "https://user:pw@fcm.googleapis.com/x",
         "ftp://fcm.googleapis.com/x",
         "not a url",
+        # urllib.parse reads an Apple host in these; requests would connect to 10.0.0.5
+        "https://10.0.0.5\\.push.apple.com/x",
+        "https://10.0.0.5\\@fcm.googleapis.com/x",
+        "https://fcm.googleapis.com\\@10.0.0.5/x",
+        "https://10.0.0.5%2f.push.apple.com/x",  # a percent-encoded host
+        "https://fcm%2egoogleapis.com/x",
+        "https://fcm.googleapis.com /x",
+        "https://fcm.googleapis.com:8443/x",  # a push service's host, another port
+        "https://fcm.googleapis.com:80/x",
     ],
 )
 def test_a_subscription_can_only_point_at_a_push_service(users, endpoint):
@@ -74,6 +83,12 @@ def test_a_subscription_can_only_point_at_a_push_service(users, endpoint):
     answer = post(client, SUBSCRIPTIONS, subscription | {"endpoint": endpoint})
     assert answer.status_code == 400 and "endpoint" in answer.json()["error"]["fields"]
     assert not PushDevice.objects.exists()
+
+
+def test_a_push_services_own_port_written_out_is_taken(users):
+    client, subscription = phone(users["clinician"])
+    answer = post(client, SUBSCRIPTIONS, subscription | {"endpoint": "https://fcm.googleapis.com:443/fcm/send/x"})
+    assert answer.status_code == 201
 
 
 def test_apples_and_mozillas_push_services_are_taken(users):
@@ -220,3 +235,37 @@ def test_the_phone_page_carries_the_public_key_for_the_browser(users, unit_at, s
     assert f'data-key="{vapid.keys().public_key}"' in page and "Turn on alerts" in page
     settings.WEBPUSH_VAPID_PRIVATE_KEY = ""
     assert "Alerts are off on this server" in client.get("/me/").content.decode()
+
+
+def test_the_pages_own_post_does_not_bring_back_a_revoked_device_but_the_tap_does(users):
+    client, subscription = phone(users["clinician"])
+    first = post(client, SUBSCRIPTIONS, subscription | {"explicit": True})
+    assert first.status_code == 201 and first.json()["active"] is True
+    device = PushDevice.objects.get()
+    assert client.post(f"/devices/{device.pk}/revoke/").status_code == 302
+
+    again = post(client, SUBSCRIPTIONS, subscription)  # the page loads again: its own post
+    assert again.status_code == 200 and again.json() == {"active": False}
+    device.refresh_from_db()
+    assert not device.active and device.revoke_reason == PushDevice.RevokeReason.BY_OWNER
+    assert AuditEntry.objects.filter(action="push.device_registered").count() == 1
+
+    tapped = post(client, SUBSCRIPTIONS, subscription | {"explicit": True})  # "Turn on alerts"
+    assert tapped.status_code == 201 and tapped.json()["active"] is True
+    assert PushDevice.objects.get().active
+
+
+def test_deactivating_a_login_revokes_its_devices(users, unit_at, call_in):
+    from coresponder.accounts import access_end
+    from push import alerts
+
+    client, subscription = phone(users["clinician"])
+    assert post(client, SUBSCRIPTIONS, subscription).status_code == 201
+    crew = unit_at(1, clinician=ClinicianFactory(user=users["clinician"]))
+    call = call_in(S.DISPATCHED, unit=crew)
+    assert alerts.unit_notify(call_id=call.pk, unit_id=crew.pk, kind=alerts.ASSIGNED) == 1, "before: one device"
+    access_end(user=users["clinician"], actor=users["supervisor"])
+    device = PushDevice.objects.get()
+    assert not device.active and device.revoke_reason == PushDevice.RevokeReason.DEACTIVATED
+    assert AuditEntry.objects.filter(action="push.device_revoked", actor=users["supervisor"]).exists()
+    assert alerts.unit_notify(call_id=call.pk, unit_id=crew.pk, kind=alerts.ASSIGNED) == 0, "a push goes nowhere"

@@ -282,3 +282,35 @@ def test_a_registered_phone_still_times_out_when_its_person_has_no_shift_now(cli
     time_passes(client, minutes=31)
     assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
     assert "You were logged out after inactivity." in client.get(LOGIN).content.decode()
+
+
+def test_a_phone_idle_since_yesterdays_shift_is_not_kept_for_todays(client, users, on_shift):
+    """Used last at the end of yesterday's 8-hour shift, the phone lay closed overnight; the unit
+    is on again at 07:00. At 06:40 the session is 15 h old and idle for 7: the next shift is no
+    reason to keep it -- it was not used in that shift."""
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    clock_moves(client, on_shift, minutes=7 * 60)  # the phone is used until the end of the shift...
+    client.get("/me/")
+    assert client.session["last_seen"] >= client.session["auth_started"] + 7 * 60 * 60 - 5
+    time_passes(client, minutes=7 * 60 + 40)  # ...then nobody touches it until 06:40
+    shift_moves(on_shift, minutes=-(8 * 60 + 20))  # its next shift: 07:00, in 20 minutes
+    assert sent_to_login(client.get("/me/panel/", headers=PHONE_POLL), "/me/")
+    assert "You were logged out after inactivity." in client.get(LOGIN).content.decode()
+
+
+def test_logging_out_takes_the_phone_off_the_alerts(client, users, on_shift):
+    from push.models import PushDevice
+
+    assert log_in(client, "clinician").status_code == 302
+    registers_the_phone(client)
+    assert client.post("/accounts/logout/").status_code == 302
+    device = PushDevice.objects.get()
+    assert not device.active and device.revoke_reason == PushDevice.RevokeReason.LOGGED_OUT
+    assert device.revoked_by == users["clinician"]
+    assert AuditEntry.objects.filter(action="push.device_revoked", note__endswith=": logged out").exists()
+
+    assert log_in(client, "clinician").status_code == 302  # the next login's page posts it again, by itself
+    answer = client.post("/api/v1/push/subscriptions/", PHONE_SUBSCRIPTION, content_type="application/json")
+    assert answer.status_code == 200 and answer.json() == {"active": False}
+    assert not PushDevice.objects.get().active, "only the person's tap on Turn on alerts brings it back"

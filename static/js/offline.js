@@ -9,8 +9,8 @@
 //   cannot be sent, in IndexedDB, in order, and sends the queue when the network is back: the
 //   server ignores a move to the status the call already has (dispatch.services.moves
 //   .call_transition), so a tap that did arrive once and is sent again changes nothing.
-// Everywhere: logging out forgets the saved pages and the queue first (a shared phone keeps
-// nothing); a page for someone not logged in (the login page after a session ended) forgets
+// Everywhere: logging out forgets the saved pages, the queue and the outcome drafts first (a
+// shared phone keeps nothing); a page for someone not logged in (the login page after a session ended) forgets
 // the saved pages but keeps the queue, sent once the same person has logged in again.
 (function () {
   "use strict";
@@ -19,7 +19,21 @@
   var MOVE = /^\/me\/calls\/\d+\/move\/$/;
   var status = document.getElementById("offline-status");
   var logoutForm = document.querySelector("form.logout");
-  if (!("caches" in window) || !("indexedDB" in window)) { return; }  // not a secure context
+  // Outcome drafts (static/js/outcome_draft.js, on the phone page only) are clinical: a logout
+  // from any page takes them off the phone with the person.
+  var DRAFTS = "coresponder:outcome-draft:";
+  function forgetDrafts() {
+    try {
+      for (var i = localStorage.length - 1; i >= 0; i--) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(DRAFTS) === 0) { localStorage.removeItem(key); }
+      }
+    } catch (error) { /* no localStorage: no drafts */ }
+  }
+  if (!("caches" in window) || !("indexedDB" in window)) {  // not a secure context
+    if (logoutForm) { document.addEventListener("submit", function (event) { if (event.target === logoutForm) { forgetDrafts(); } }, true); }
+    return;
+  }
 
   // --- Forgetting --------------------------------------------------------------------------
   function forgetSavedPages() {
@@ -47,6 +61,7 @@
             " not been sent yet. Logging out drops " + (taps.length === 1 ? "it" : "them") + ". Log out anyway?")) {
           return;
         }
+        forgetDrafts();
         Promise.all([forgetSavedPages(), forgetQueue()]).catch(function () {}).then(function () {
           forgotten = true;
           if (logoutForm.requestSubmit) { logoutForm.requestSubmit(); } else { logoutForm.submit(); }
@@ -117,7 +132,7 @@
       // This load did not pass through the worker (it was not installed yet): ask it to keep
       // the page and what the page loaded, so that the very next load works offline.
       if (!loadSeenByWorker && registration.active) {
-        var urls = [location.pathname].concat(performance.getEntriesByType("resource").map(function (entry) { return entry.name; }));
+        var urls = [location.pathname + location.search].concat(performance.getEntriesByType("resource").map(function (entry) { return entry.name; }));
         registration.active.postMessage({type: "keep-phone-page", urls: urls});
       }
     }).catch(function () {});
@@ -134,7 +149,7 @@
     return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
   }
   function lastSaved() {
-    var pages = [location.pathname, status.dataset.panel];
+    var pages = [location.pathname + location.search, status.dataset.panel];
     return Promise.all(pages.map(function (page) { return caches.match(page); })).then(function (copies) {
       var times = copies.filter(Boolean).map(function (copy) { return Date.parse(copy.headers.get("X-Saved-At")); })
         .filter(function (time) { return !isNaN(time); });

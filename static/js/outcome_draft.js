@@ -2,8 +2,9 @@
 // lost connection, a session that ended by itself or a new call opened in between loses nothing.
 // Keyed by user and call: on a shared phone, one person never sees another's draft. Forgotten
 // once the outcome is recorded (the server's "outcome-recorded"), once the page shows the call
-// no longer waits for it (the panel's data-outcomes-done), after DRAFT_DAYS, and on Log out:
-// the next person on the phone finds nothing. The narrative is clinical: it stays on the phone
+// no longer waits for it (the panel's data-outcomes-done), after DRAFT_DAYS, on Log out from
+// any page (static/js/offline.js), and once another person opens the phone page: the next
+// person on the phone finds nothing. The narrative is clinical: it stays on the phone
 // only until one of these.
 (function () {
   "use strict";
@@ -47,6 +48,9 @@
   function tidy() {
     var p = panel(), userId = user();
     if (!userId) { return; }
+    // Another person's drafts, left by a session that ended without a logout: gone once someone
+    // else opens the phone page (the same person, logging in again, gets theirs back).
+    keysOf("").forEach(function (key) { if (key.indexOf(PREFIX + userId + ":") !== 0) { store.removeItem(key); } });
     var done = (p.dataset.outcomesDone || "").split(" ").filter(Boolean);
     keysOf(userId).forEach(function (key) {
       var callId = key.slice((PREFIX + userId + ":").length), draft = null;
@@ -73,12 +77,7 @@
     var userId = user();
     if (userId) { store.removeItem(PREFIX + userId + ":" + e.detail.call); }
   });
-  // Log out (the header's form, base.html): this person's drafts leave the phone with them.
-  document.addEventListener("submit", function (e) {
-    if (!e.target.matches || !e.target.matches("form.logout")) { return; }
-    var userId = user();
-    if (userId) { keysOf(userId).forEach(function (key) { store.removeItem(key); }); }
-  }, true);
+  // Log out, from any page, forgets every draft: static/js/offline.js, which every page loads.
   document.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target && (e.detail.target.id === "my-call" || e.detail.target === panel())) { setUp(); }
   });

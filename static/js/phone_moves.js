@@ -4,14 +4,28 @@
 // state machine would refuse). A second tap of a double tap lands on a locked button, so it can
 // never skip from en route to on scene. Clear asks first, then is sent at once.
 // The tap is sent as the form's own POST to /me/calls/<id>/move/, as without this script.
+// The panel (#my-call) may be swapped during the hold (a note added, "I have read this", the
+// offline queue's refresh): the tap is remembered by its form's action and status, not by the
+// form, and sent from the panel there is when the hold ends; if that panel no longer offers the
+// move, it says "Not sent". Leaving the page (or the app going to the background) sends it at once.
 (function () {
   "use strict";
   var DELAY_MS = 1500;
-  var pending = null;  // {form, timer, ticker}
+  var pending = null;  // {action, status, label, ends, timer, ticker}
 
   function panel() { return document.getElementById("my-call"); }
   function moveButtons() { return document.querySelectorAll("#my-call form.move button"); }
   function lock(on) { moveButtons().forEach(function (b) { b.disabled = on; }); }
+
+  // The form of this move in the page as it is now (null if the call no longer offers it).
+  function currentForm(tap) {
+    var forms = document.querySelectorAll("#my-call form.move");
+    for (var i = 0; i < forms.length; i++) {
+      var status = forms[i].querySelector("input[name=status]");
+      if (forms[i].getAttribute("action") === tap.action && status && status.value === tap.status) { return forms[i]; }
+    }
+    return null;
+  }
 
   function sendNow(form) {
     form.dataset.go = "1";
@@ -19,43 +33,80 @@
     if (typeof form.requestSubmit === "function") { form.requestSubmit(); } else { form.submit(); }
   }
 
+  function endHold() {
+    var tap = pending;
+    clearTimeout(tap.timer);
+    clearInterval(tap.ticker);
+    pending = null;
+    return tap;
+  }
+
   function cancel() {
     if (!pending) { return; }
-    clearTimeout(pending.timer);
-    clearInterval(pending.ticker);
-    var button = pending.form.querySelector("button");
-    button.textContent = pending.form.dataset.label;
-    pending = null;
+    var form = currentForm(endHold());
+    if (form) { form.querySelector("button").textContent = form.dataset.label; }
     var box = document.getElementById("move-pending");
     if (box) { box.hidden = true; }
     lock(false);
   }
 
-  function countDown(form) {
+  // The hold is over: the tap goes from the panel there is now.
+  function send() {
+    var tap = endHold();
+    var form = currentForm(tap);
     var box = document.getElementById("move-pending");
-    var button = form.querySelector("button");
-    var ends = Date.now() + DELAY_MS;
-    lock(true);
-    function show() {
-      var left = Math.max(0, (ends - Date.now()) / 1000);
-      var text = form.dataset.label + " in " + left.toFixed(1) + " s";
-      button.textContent = text + "…";
-      box.querySelector(".countdown").textContent = "Sending “" + form.dataset.label + "” in " + left.toFixed(1) + " s. Tap Undo to cancel.";
+    if (form) {
+      if (box) { box.hidden = true; }
+      form.querySelector("button").textContent = tap.label + "…";
+      sendNow(form);
+      return;
     }
-    box.hidden = false;
-    show();
-    pending = {
-      form: form,
-      ticker: setInterval(show, 100),
-      timer: setTimeout(function () {
-        clearInterval(pending.ticker);
-        pending = null;
-        box.hidden = true;
-        button.textContent = form.dataset.label + "…";
-        sendNow(form);
-      }, DELAY_MS)
-    };
+    lock(false);
+    if (box) {
+      box.hidden = false;
+      box.querySelector(".countdown").textContent = "Not sent: " + tap.label + " — the call no longer offers it.";
+      box.querySelector(".undo").hidden = true;
+    }
   }
+
+  function countDown(form) {
+    pending = {
+      action: form.getAttribute("action"),
+      status: form.querySelector("input[name=status]").value,
+      label: form.dataset.label,
+      ends: Date.now() + DELAY_MS
+    };
+    var tap = pending;
+    // Drawn on every tick from the page as it is: a swapped panel shows the hold too.
+    function show() {
+      var left = Math.max(0, (tap.ends - Date.now()) / 1000).toFixed(1);
+      var current = currentForm(tap);
+      var box = document.getElementById("move-pending");
+      lock(true);
+      if (current) { current.querySelector("button").textContent = tap.label + " in " + left + " s…"; }
+      if (box) {
+        box.hidden = false;
+        box.querySelector(".undo").hidden = false;
+        box.querySelector(".countdown").textContent = "Sending “" + tap.label + "” in " + left + " s. Tap Undo to cancel.";
+      }
+    }
+    show();
+    tap.ticker = setInterval(show, 100);
+    tap.timer = setTimeout(send, DELAY_MS);
+  }
+
+  // Leaving during a hold: the tap goes now. Hidden (another app, the screen off): as usual. The
+  // page going away: a keepalive POST of the same form, which outlives the page (htmx's would not).
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && pending) { send(); }
+  });
+  window.addEventListener("pagehide", function () {
+    if (!pending) { return; }
+    var form = currentForm(endHold());
+    if (form) {
+      fetch(form.getAttribute("action"), {method: "POST", body: new FormData(form), credentials: "same-origin", keepalive: true});
+    }
+  });
 
   function askFirst(form) {
     var box = document.getElementById("move-confirm");

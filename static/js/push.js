@@ -5,7 +5,9 @@
 // static/js/offline.js registers (/sw.js, which shows each push and opens its page on a tap), and
 // sends the subscription to the server (push/api.py). Once permission is given the page sends it
 // again on every load, which keeps the device current and keeps this session signed in for the
-// shift (push/sessions.py), unless alerts were turned off on this phone.
+// shift (push/sessions.py), unless alerts were turned off on this phone. That post is not
+// "explicit": a device revoked (from a list, or by logging out) stays revoked and the page offers
+// "Turn on alerts" again; only the tap sends "explicit": true.
 //
 // While the page is open it also rings and vibrates when a new call appears on it.
 (function () {
@@ -67,11 +69,20 @@
       });
     });
   }
-  function register() {
+  // explicit: the person's tap on "Turn on alerts", which alone brings back a device revoked from
+  // a list or by logging out; the page's own post on a load leaves such a device revoked.
+  function register(explicit) {
     say("Turning alerts on…");
     return worker().then(subscribe).then(function (subscription) {
-      return post(card.dataset.register, subscription.toJSON());
-    }).then(function () {
+      var body = subscription.toJSON();
+      if (explicit) { body.explicit = true; }
+      return post(card.dataset.register, body);
+    }).then(function (answer) {
+      if (answer.active === false) {
+        say("Alerts are off on this phone.");
+        buttons(true, false);
+        return;
+      }
       window.localStorage.removeItem(TURNED_OFF);
       say("Alerts are on for this phone.");
       buttons(false, true);
@@ -91,7 +102,7 @@
       say("Alerts are blocked for this site. Allow notifications in the browser's site settings, then reload this page.");
       buttons(false, false);
     } else if (Notification.permission === "granted" && window.localStorage.getItem(TURNED_OFF) !== "1") {
-      register().catch(failed);
+      register(false).catch(failed);
     } else {
       say("Alerts are off on this phone.");
       buttons(true, false);
@@ -103,7 +114,7 @@
     Promise.resolve(Notification.requestPermission()).then(function (permission) {
       turnOn.disabled = false;
       window.localStorage.removeItem(TURNED_OFF);
-      if (permission === "granted") { return register(); }
+      if (permission === "granted") { return register(true); }
       show();  // blocked, or the prompt dismissed: say which
     }).catch(function (error) { turnOn.disabled = false; failed(error); });
   });
@@ -196,7 +207,7 @@
       var message = event.data || {};
       var push = message.type === "push" && message.payload;
       // A new call is one ring however it is learnt; each new safety flag is another.
-      if (push) { ring(push.kind + ":" + push.call_id + (push.kind === "assigned" ? "" : ":" + push.title)); }
+      if (push) { ring(push.kind + ":" + push.call_id + (push.kind === "safety_alert" ? ":" + push.alert_id : "")); }
     });
   }
 }());

@@ -43,7 +43,9 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.method !== "GET") { return; }
   if (CONFIG.pages.includes(url.pathname)) {
-    event.respondWith(networkFirst(event, url.pathname));
+    // Kept by the whole address: /me/?call=N is not /me/. The new-call banner's poll beside an
+    // outcome form (?outcome_open=N) is a fragment of its own, never kept: offline it just fails.
+    event.respondWith(networkFirst(event, url.pathname + url.search, !url.searchParams.has("outcome_open")));
   } else if (url.pathname.startsWith(CONFIG.static) && loadedByPhonePage(request)) {
     event.respondWith(networkFirst(event, url.pathname + url.search));
   }
@@ -57,7 +59,7 @@ function loadedByPhonePage(request) {
   }
 }
 
-async function networkFirst(event, key) {
+async function networkFirst(event, key, keepable = true) {
   const started = generation;
   let response;
   try {
@@ -68,7 +70,7 @@ async function networkFirst(event, key) {
   if (response.status >= 500) {
     return (await savedCopy(key)) || response;
   }
-  if (worthKeeping(response)) {
+  if (keepable && worthKeeping(response)) {
     event.waitUntil(keep(key, response.clone(), started));
   }
   return response;
@@ -91,7 +93,7 @@ async function keep(key, response, started) {
 
 async function savedCopy(key) {
   const cache = await caches.open(CACHE);
-  if (CONFIG.pages.includes(key) && await outlived(cache)) {
+  if (isPage(key) && await outlived(cache)) {
     await forgetPages(cache);
     return null;
   }
@@ -101,13 +103,23 @@ async function savedCopy(key) {
 // Whether the phone last reached the server (the newest page kept) longer ago than a login can
 // last: that session has ended, perhaps without a logout, and its copy is not shown.
 async function outlived(cache) {
-  const copies = await Promise.all(CONFIG.pages.map((page) => cache.match(page)));
+  const copies = await Promise.all((await savedPages(cache)).map((request) => cache.match(request)));
   const times = copies.filter(Boolean).map((copy) => Date.parse(copy.headers.get("X-Saved-At")));
   return times.length > 0 && Date.now() - Math.max(...times) > CONFIG.max_age_seconds * 1000;
 }
 
+function isPage(key) {
+  const url = new URL(key, self.location.origin);
+  return CONFIG.pages.includes(url.pathname);
+}
+
+// Every saved copy of the phone page and its panel, whatever their query.
+async function savedPages(cache) {
+  return (await cache.keys()).filter((request) => isPage(request.url));
+}
+
 async function forgetPages(cache) {
-  await Promise.all(CONFIG.pages.map((page) => cache.delete(page)));
+  await Promise.all((await savedPages(cache)).map((request) => cache.delete(request)));
 }
 
 function offlineAnswer(request) {
@@ -144,8 +156,9 @@ async function keepPhonePage(urls) {
   const started = generation;
   await Promise.all(urls.map(async (address) => {
     const url = new URL(address, self.location.origin);
-    const key = CONFIG.pages.includes(url.pathname) ? url.pathname : url.pathname + url.search;
-    if (url.origin !== self.location.origin || !(CONFIG.pages.includes(url.pathname) || url.pathname.startsWith(CONFIG.static))) {
+    const key = url.pathname + url.search;
+    if (url.origin !== self.location.origin || url.searchParams.has("outcome_open") ||
+        !(CONFIG.pages.includes(url.pathname) || url.pathname.startsWith(CONFIG.static))) {
       return;
     }
     try {

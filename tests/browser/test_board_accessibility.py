@@ -168,7 +168,11 @@ def test_every_page_any_role_can_open_has_no_serious_or_critical_violation(
         if who is not None:
             log_in(who)
         for url in urls:
-            page.goto(live_server.url + url)
+            response = page.goto(live_server.url + url)
+            # The page asked for, as that role: not the login page after a failed log-in, nor a redirect.
+            # (Every url here answered 200 without a redirect to the test client: see pages_by_role.)
+            assert response.status == 200, f"{url} as {who}: {response.status}"
+            assert page.url == live_server.url + url, f"{url} as {who} ended on {page.url}"
             expect(page.locator("main")).to_be_visible()
             if (url, who) in SHOWS:
                 expect(page.locator("main")).to_contain_text(SHOWS[url, who])

@@ -129,8 +129,8 @@ def test_turning_on_alerts_registers_the_phone_and_a_dispatch_reaches_it(
     finally:
         worker.stop()
     alert = keys.decrypt(push.body)
-    assert alert == {"title": "New call for CR-41", "body": "P1 welfare check — 4400 Natural Bridge Ave", "url": "/me/",
-                     "tag": f"call-{call.pk}", "call_id": call.pk, "kind": "assigned"}  # fmt: skip
+    assert alert == {"title": "CR-41: new call, priority 1", "body": "Open My unit for the details.", "url": "/me/",
+                     "tag": f"call-{call.pk}", "call_id": call.pk, "kind": "assigned", "alert_id": None}  # fmt: skip
     assert not any(detail in json.dumps(alert) for detail in CALLER.values())
 
     # The page is open too: its next refresh shows the call, rings once and vibrates.
@@ -159,6 +159,31 @@ def test_turning_alerts_off_sticks_across_a_reload(crew, push_service, phone_of,
     phone.reload()
     expect(phone.locator("#push-status")).to_have_text("Alerts are off on this phone.")
     assert not PushDevice.objects.get().active, "a reload does not turn them back on"
+
+
+def test_a_device_revoked_from_the_list_stays_revoked_when_the_phone_page_loads_again(
+    crew, push_service, phone_of, live_server, shoot
+):
+    phone = phone_of(BrowserKeys(), push_service.endpoint("clinician"))
+    allows_notifications(phone, live_server)
+    phone.get_by_role("button", name="Turn on alerts").click()
+    expect(phone.locator("#push-status")).to_have_text("Alerts are on for this phone.")
+
+    phone.goto(f"{live_server.url}/me/devices/")
+    phone.get_by_role("button", name=re.compile("Revoke")).first.click()
+    expect(phone.locator("body")).to_contain_text("No more alerts go to your Chrome on Android.")
+    with phone.expect_response(re.compile(r"/api/v1/push/subscriptions/$")) as reposted:
+        phone.goto(f"{live_server.url}/me/")
+    assert reposted.value.status == 200 and reposted.value.json() == {"active": False}
+    expect(phone.locator("#push-status")).to_have_text("Alerts are off on this phone.")
+    expect(phone.get_by_role("button", name="Turn on alerts")).to_be_visible()
+    device = PushDevice.objects.get()
+    assert device.revoke_reason == PushDevice.RevokeReason.BY_OWNER, "the page's own post brings nothing back"
+    shoot(phone, "revoked-stays-off")
+
+    phone.get_by_role("button", name="Turn on alerts").click()  # the person asks for them again
+    expect(phone.locator("#push-status")).to_have_text("Alerts are on for this phone.")
+    assert PushDevice.objects.get().active
 
 
 def test_a_phone_with_alerts_on_stays_signed_in_through_an_idle_hour_and_is_signed_out_after_the_shift(

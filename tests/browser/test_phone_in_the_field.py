@@ -254,6 +254,19 @@ def test_logging_out_forgets_the_draft_on_a_shared_phone(phone, log_in, crew, ca
     assert draft_keys(page) == []
 
 
+def test_logging_out_from_another_page_forgets_the_draft_too(phone, log_in, crew, call_in):
+    """The drafts' script is the phone page's only; the logout that forgets them is every page's."""
+    call_in(S.CLEARED, unit=crew, address="1520 Market St")
+    page = phone()
+    page.get_by_label("Narrative (clinical; seen by you and supervisors only)").fill("Not for the next person.")
+    assert len(draft_keys(page)) == 1
+    page.goto(page.url.replace("/me/", "/me/devices/"))
+    expect(page).to_have_url(re.compile(r"/me/devices/$"))
+    page.get_by_role("button", name="Log out").tap()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert draft_keys(page) == []
+
+
 # --- One hand in a moving car ---------------------------------------------------------------------
 
 
@@ -288,6 +301,39 @@ def test_a_double_tap_cannot_skip_from_en_route_to_on_scene_and_undo_cancels_a_t
     page.wait_for_timeout(500)
     call.refresh_from_db()
     assert call.status == S.ON_SCENE, "Clear asks first"
+
+
+SWAP_THE_PANEL = """() => {
+  document.getElementById("my-call").dataset.old = "1";
+  htmx.ajax("GET", "/me/panel/", {source: document.body, target: "#my-call", swap: "outerHTML"});
+}"""
+
+
+def test_a_tap_still_goes_when_the_panel_is_replaced_during_its_hold(phone, crew, call_in):
+    """A note, "I have read this" or the offline queue's refresh swaps #my-call while a tap
+    counts down: the tap goes from the new panel, whose buttons come back afterwards."""
+    call = call_in(S.DISPATCHED, unit=crew, address="1520 Market St")
+    page = phone()
+    tap(page, "En route")
+    expect(page.locator("#move-pending")).to_contain_text("Sending “En route”")
+    page.evaluate(SWAP_THE_PANEL)
+    expect(page.locator("#my-call:not([data-old])")).to_have_count(1)  # a new panel, mid-hold
+    expect(page.locator("#my-call .status")).to_have_text("En route")
+    assert eventually(lambda: CrisisCall.objects.get(pk=call.pk).status == S.EN_ROUTE), "the tap was not lost"
+    expect(page.get_by_role("button", name="On scene", exact=True)).to_be_enabled()
+
+
+def test_a_tap_on_hold_goes_at_once_when_the_phone_goes_to_the_background(phone, crew, call_in):
+    call = call_in(S.DISPATCHED, unit=crew, address="1520 Market St")
+    page = phone()
+    tap(page, "En route")
+    page.evaluate("""() => {
+      Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "hidden"});
+      document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    assert eventually(lambda: CrisisCall.objects.get(pk=call.pk).status == S.EN_ROUTE, timeout=1.0), (
+        "sent before the hold ended"
+    )
 
 
 SMALL_TARGETS = """() => Array.from(document.querySelectorAll(

@@ -97,6 +97,31 @@ def test_the_phone_page_opens_offline_from_its_saved_copy_and_says_since_when(
     expect(page.locator("#my-call .address")).to_contain_text("3300 Gravois Ave", timeout=8000)
 
 
+def test_saved_copies_are_kept_by_their_whole_address_and_the_new_call_banner_is_never_kept(
+    page, context, log_in, live_server, crew, call_in
+):
+    """/me/?call=N must not overwrite /me/, nor the banner's ?outcome_open=N poll the panel."""
+    call = call_in(S.DISPATCHED, unit=crew, address="3100 Gravois Ave")
+    open_phone_page_online(page, log_in, live_server)
+    page.evaluate(f"""async () => {{
+        for (const url of ["/me/panel/", "/me/panel/?outcome_open={call.pk}", "/me/?call={call.pk}"]) {{
+          await (await fetch(url)).text();
+        }}
+        await new Promise((resolve) => setTimeout(resolve, 500));  // the worker stores after answering
+      }}""")
+    saved = page.evaluate("""async () => {
+        const cache = await caches.open('coresponder-phone-v1');
+        const pages = {};
+        for (const request of await cache.keys()) {
+          const url = new URL(request.url);
+          if (!url.pathname.startsWith('/static/')) { pages[url.pathname + url.search] = await (await cache.match(request)).text(); }
+        }
+        return pages;
+      }""")
+    assert set(saved) == {"/me/", "/me/panel/", f"/me/?call={call.pk}"}
+    assert 'id="my-call"' in saved["/me/panel/"] and "<html" in saved["/me/"].lower()
+
+
 def queued_taps(page) -> list[str]:
     """The queue on the phone itself (IndexedDB), in order."""
     return page.evaluate(
