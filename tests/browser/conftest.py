@@ -50,7 +50,10 @@ def log_in(page, live_server):
         target.goto(f"{live_server.url}/accounts/login/")
         target.get_by_label("Username").fill(username)
         target.get_by_label("Password").fill(password)
-        target.get_by_role("button", name="Log in").click()
+        # Until the page it lands on has loaded (its scripts run): a tap before then would be a
+        # plain form post, not what a person sees.
+        with target.expect_navigation(wait_until="load"):
+            target.get_by_role("button", name="Log in").click()
 
     return as_user
 
