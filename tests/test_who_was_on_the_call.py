@@ -35,6 +35,7 @@ MATRIX = {
     "other clinician": set(),
     "dispatcher": {"caller details"},
     "intake": {"caller details"},
+    "counselor": set(),  # reads only the calls that came through the crisis line's triage
     "supervisor": {"narrative", "referral", "clinical note", "caller details"},
 }
 SECRETS = {
@@ -61,6 +62,7 @@ def worked_call(users, unit_at):
         "officer on the call": users["officer"],
         "dispatcher": users["dispatcher"],
         "intake": users["intake"],
+        "counselor": users["counselor"],
         "supervisor": users["supervisor"],
         "clinician paired in later": _person("clinician", "newclinician", ClinicianFactory),
         "officer paired in later": _person("officer", "newofficer", OfficerFactory),
