@@ -412,6 +412,10 @@ else:
 ROSTER_MIN_REST = timedelta(hours=env_float("ROSTER_MIN_REST_HOURS", 8))
 ROSTER_MAX_WEEKLY = timedelta(hours=env_float("ROSTER_MAX_WEEKLY_HOURS", 60))
 ROSTER_MAX_SHIFT = timedelta(hours=16)
+# A licence or CIT training expiring within this many days is flagged on the people and roster pages.
+ROSTER_CREDENTIAL_WARNING = timedelta(days=env_float("ROSTER_CREDENTIAL_WARNING_DAYS", 30))
+# An invitation's set-password link is valid this long (Django's password-reset token).
+PASSWORD_RESET_TIMEOUT = int(env_float("INVITE_LINK_HOURS", 48) * 3600)
 # Members may log their unit on this long before its shift starts.
 ROSTER_EARLY_LOGON = timedelta(minutes=env_float("ROSTER_EARLY_LOGON_MINUTES", 30))
 

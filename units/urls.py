@@ -1,10 +1,7 @@
-from django.urls import path
+"""The roster's pages: each module of units.views lists its own addresses."""
 
-from units import views
+from units.views import calendar, pairing, people, roster, templates
 
-urlpatterns = [
-    path("roster/", views.roster, name="roster"),
-    path("roster/build-week/", views.roster_build_week, name="roster-build-week"),
-    path("roster/copy-week/", views.roster_copy_week, name="roster-copy-week"),
-    path("roster/pair/", views.roster_pair_unit, name="roster-pair-unit"),
-]
+urlpatterns = (
+    roster.urlpatterns + pairing.urlpatterns + people.urlpatterns + templates.urlpatterns + calendar.urlpatterns
+)

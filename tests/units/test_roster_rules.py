@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from coresponder.errors import ConflictError
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UserFactory
 from units import services
-from units.models import Unit
+from units.models import Shift, Unit
 
 pytestmark = pytest.mark.django_db
 CHICAGO = ZoneInfo("America/Chicago")
@@ -210,9 +210,16 @@ def test_changing_only_the_uniform_flag_keeps_the_override():
     assert (unit.uniformed, unit.rule_override_reason, unit.rule_override_by) == (True, "Storm cover", supervisor)
 
 
-def test_a_shift_with_units_cannot_be_deleted():
-    day = shift(4, 7)
+def test_deleting_a_shift_unpairs_its_idle_units_but_is_refused_while_one_is_busy():
+    day, other = shift(4, 7), shift(5, 7)
     pair(day)
+    busy = pair(other)
+    services.week_publish(week_start=services.week_of(other.starts_at), actor=None)
+    Unit.objects.filter(pk=busy.pk).update(status=Unit.Status.ON_SCENE)
     with pytest.raises(ConflictError) as refusal:
-        services.shift_delete(shift=day)
-    assert refusal.value.code == "shift_has_units"
+        services.shift_delete(shift=other)
+    assert refusal.value.code == "unit_busy"
+    assert Shift.objects.filter(pk=other.pk).exists() and Unit.objects.filter(pk=busy.pk).exists()
+    services.shift_delete(shift=day)
+    assert not Shift.objects.filter(pk=day.pk).exists()
+    assert not Unit.objects.filter(shift_id=day.pk).exists()

@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from coresponder.models import AuditEntry
-from tests.factories import ClinicianFactory, OfficerFactory, ShiftTemplateFactory
+from tests.factories import ShiftTemplateFactory
 from units import services
 from units.models import Shift
 
@@ -104,10 +104,13 @@ def test_the_migration_settles_duplicates_made_before_the_rule_and_keeps_every_p
         starts_at, ends_at = datetime(2030, 3, 4, 13, tzinfo=UTC), datetime(2030, 3, 4, 21, tzinfo=UTC)
         window = {"starts_at": starts_at, "ends_at": ends_at, "template": template}
         first, empty_copy, paired_copy = (shifts.create(name="Day Mon 04 Mar", **window) for _ in range(3))
+        clinicians, officers = old.get_model("units", "Clinician").objects, old.get_model("units", "Officer").objects
         for call_sign, shift in (("CR-1", first), ("CR-2", paired_copy)):
             units.create(
-                call_sign=call_sign, shift=shift, clinician_id=ClinicianFactory().pk, officer_id=OfficerFactory().pk,
-                shift_starts_at=starts_at, shift_ends_at=ends_at, status_changed_at=starts_at,
+                call_sign=call_sign, shift=shift, shift_starts_at=starts_at, shift_ends_at=ends_at,
+                clinician=clinicians.create(name=f"Clinician of {call_sign}", credential="LCSW"),
+                officer=officers.create(name=f"Officer of {call_sign}", badge_number=call_sign),
+                status_changed_at=starts_at,
             )  # fmt: skip
 
         _at(rule)

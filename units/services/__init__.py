@@ -4,6 +4,7 @@
 - ``people``: clinicians and officers, and their logins;
 - ``shifts``: shifts, and a week laid out from templates or copied from last week;
 - ``units``: pairings;
+- ``publication``: draft and published weeks, and telling people of their shifts;
 - ``status``: a unit's status and location, as its people set them and as the dispatcher moves it
   with its call (dispatch never writes a unit row itself);
 - ``clock``: units on and off duty at their shift's edges.
@@ -13,6 +14,7 @@ The API, the web pages and the Celery tasks all call these functions; none holds
 
 from units.services.clock import units_follow_clock
 from units.services.people import responder_save
+from units.services.publication import week_is_draft, week_of, week_publication, week_publish
 from units.services.rules import HARD, SOFT, Breach, roster_breaches
 from units.services.shifts import (
     UNCHANGED,
@@ -64,4 +66,8 @@ __all__ = [
     "units_follow_clock",
     "week_build_from_templates",
     "week_copy",
+    "week_is_draft",
+    "week_of",
+    "week_publication",
+    "week_publish",
 ]

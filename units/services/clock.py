@@ -26,16 +26,19 @@ def clock_lookback() -> timedelta:
 @transaction.atomic
 def units_follow_clock(*, now: datetime | None = None) -> tuple[list[int], list[int]]:
     """Put units on duty at their shift's start and off duty at its end (unless on a call).
+    A draft week's units stay off duty (and the database refuses otherwise).
 
     Run by the beat every few seconds and safe to run twice at once: each update is conditional
     on the old status. Returns the ids that came on duty and those that went off.
     """
     now = now or timezone.now()
     moves = []
-    starting = list(Unit.objects.on_shift(now).filter(status=Unit.Status.OFF_DUTY).values_list("pk", flat=True))
+    starting = list(
+        Unit.objects.on_shift(now).filter(status=Unit.Status.OFF_DUTY, draft=False).values_list("pk", flat=True)
+    )
     came_on = []
     for pk in starting:
-        if Unit.objects.filter(pk=pk, status=Unit.Status.OFF_DUTY).update(
+        if Unit.objects.filter(pk=pk, status=Unit.Status.OFF_DUTY, draft=False).update(
             status=Unit.Status.AVAILABLE, status_changed_at=now
         ):
             came_on.append(pk)

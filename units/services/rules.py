@@ -1,21 +1,22 @@
 """The roster's rules: may this clinician and this officer be paired for this shift?
 
 Hard rules -- both active, nobody in two overlapping shifts, one call sign per shift -- are
-never broken. Soft rules -- enough rest between shifts, not too many hours in any rolling week
--- a supervisor may override with a reason, which the unit keeps (``record_override``).
+never broken. Soft rules -- a licence or CIT training valid for the whole shift, enough rest
+between shifts, not too many hours in any rolling week -- a supervisor may override with a
+reason, which the unit keeps (``record_override``).
 PostgreSQL holds the overlap rule too, as exclusion constraints (units migration 0002).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from coresponder.errors import ConflictError
-from coresponder.localtime import describe_hours, describe_window
+from coresponder.localtime import describe_hours, describe_window, local
 from units.models import Clinician, Officer, Shift, Unit
 
 HARD = "hard"
@@ -65,11 +66,43 @@ def _busiest_week(windows: list[tuple[datetime, datetime]], must_include: tuple[
     return busiest
 
 
-def _member_breaches(member: str, person, starts_at: datetime, ends_at: datetime, exclude_unit_id) -> list[Breach]:
+def credential_warning(person: Clinician | Officer, today: date) -> str:
+    """What a supervisor should see about a responder's licence or CIT training on ``today``:
+    expired, expiring within ROSTER_CREDENTIAL_WARNING, or nothing ("")."""
+    expires_on = person.credential_expires_on
+    if expires_on is None:
+        return ""
+    if expires_on < today:
+        return f"{person.credential_label} expired {expires_on:%d %b %Y}"
+    if expires_on - today <= settings.ROSTER_CREDENTIAL_WARNING:
+        return f"{person.credential_label} expires {expires_on:%d %b %Y}"
+    return ""
+
+
+def _credential_breach(member: str, person, ends_at: datetime) -> Breach | None:
+    """A licence or CIT training must be valid on every local day of the shift (until its expiry
+    date has passed)."""
+    expires_on = person.credential_expires_on
+    last_day = local(ends_at - timedelta(microseconds=1)).date()
+    if expires_on is None or last_day <= expires_on:
+        return None
+    return Breach(
+        SOFT,
+        member,
+        "credential_expired",
+        f"{person.name}'s {person.credential_label} is valid only until {expires_on:%d %b %Y}, before this shift ends.",
+    )
+
+
+def member_breaches(
+    member: str, person, starts_at: datetime, ends_at: datetime, others: list[tuple[datetime, datetime, str]]
+) -> list[Breach]:
+    """The rules one person would break working ``starts_at``-``ends_at`` next to ``others``,
+    their other shifts as (start, end, call sign). No database: the gap filler asks it of
+    pairings not yet stored."""
     breaches: list[Breach] = []
     if not person.active:
         breaches.append(Breach(HARD, member, "inactive_member", f"{person.name} is not active and cannot be paired."))
-    others = _other_windows(member, person, exclude_unit_id)
     for other_start, other_end, call_sign in others:
         if other_start < ends_at and starts_at < other_end:
             breaches.append(
@@ -83,6 +116,8 @@ def _member_breaches(member: str, person, starts_at: datetime, ends_at: datetime
             )
     if any(b.code == "overlapping_shift" for b in breaches):
         return breaches  # rest and hours mean nothing next to a double booking
+    if credential := _credential_breach(member, person, ends_at):
+        breaches.append(credential)
 
     min_rest = settings.ROSTER_MIN_REST
     for other_start, other_end, call_sign in others:
@@ -119,8 +154,9 @@ def roster_breaches(
     breaches = []
     if call_sign and Unit.objects.filter(shift=shift, call_sign=call_sign).exclude(pk=exclude_unit_id).exists():
         breaches.append(Breach(HARD, "call_sign", "call_sign_taken", f"{call_sign} is already used on {shift.name}."))
-    breaches += _member_breaches("clinician", clinician, shift.starts_at, shift.ends_at, exclude_unit_id)
-    breaches += _member_breaches("officer", officer, shift.starts_at, shift.ends_at, exclude_unit_id)
+    for member, person in (("clinician", clinician), ("officer", officer)):
+        others = _other_windows(member, person, exclude_unit_id)
+        breaches += member_breaches(member, person, shift.starts_at, shift.ends_at, others)
     return breaches
 
 

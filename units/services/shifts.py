@@ -13,9 +13,10 @@ from coresponder import audit
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.localtime import describe_hours, local, local_datetime
 from units.models import Shift, ShiftTemplate, Unit
+from units.services.publication import tell_of_change_soon, week_is_draft, week_of
 from units.services.rules import record_override, refuse_breaches, roster_breaches
 from units.services.status import follow_shift_window
-from units.services.units import save_unit, unit_create
+from units.services.units import save_unit, unit_create, unit_delete
 
 UNCHANGED = object()  # "leave this field as it is", where None is a meaningful new value
 
@@ -83,6 +84,7 @@ def shift_update(
     times."""
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
     before = audit.snapshot(shift, SHIFT_FIELDS)
+    before_start = shift.starts_at
     new_start = starts_at or shift.starts_at
     new_end = ends_at or shift.ends_at
     _validate_window(new_start, new_end)
@@ -110,23 +112,31 @@ def shift_update(
                  note=override_reason)  # fmt: skip
     now = timezone.now()
     moves = []
+    new_week_is_draft = (
+        week_is_draft(week_of(new_start)) if units and week_of(new_start) != week_of(before_start) else None
+    )
     for unit in units:
+        as_it_was = Unit(shift_starts_at=unit.shift_starts_at, shift_ends_at=unit.shift_ends_at, draft=unit.draft,
+                         clinician=unit.clinician, officer=unit.officer)  # fmt: skip
         unit.shift_starts_at, unit.shift_ends_at = new_start, new_end
+        if new_week_is_draft is not None:
+            unit.draft = new_week_is_draft
         status_entry = follow_shift_window(unit, now, actor=actor, note="shift moved")
         record_override(unit, breaches_by_unit[unit.pk], override_reason, actor)
         save_unit(unit)
         moves += [status_entry] if status_entry else []
+        tell_of_change_soon(as_it_was, unit)
     audit.record_all(moves)
     return shift
 
 
 @transaction.atomic
 def shift_delete(*, shift: Shift, actor=None) -> None:
-    if shift.units.exists():
-        raise ConflictError(
-            f"{shift.name} still has {shift.units.count()} unit(s); remove them before deleting the shift.",
-            code="shift_has_units",
-        )
+    """Delete a shift and unpair its units (each audited, its people told), unless one of them is
+    on a call or has answered calls (409: nothing is deleted)."""
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    for unit in shift.units.order_by("pk"):
+        unit_delete(unit=unit, actor=actor)
     audit.record("shift.deleted", shift, actor=actor, changes=audit.diff(audit.snapshot(shift, SHIFT_FIELDS), {}))
     shift.delete()
 
@@ -180,14 +190,18 @@ def shift_from_template(*, template: ShiftTemplate, day: date, actor=None) -> tu
 def week_build_from_templates(
     *, week_start: date, templates: list[ShiftTemplate] | None = None, actor=None
 ) -> WeekReport:
-    """Create, for each day of the week, one shift per template. Running it again adds nothing,
+    """Create, for each day of the week, one shift per active template that runs that day. Running it again adds nothing,
     and so does running it twice at once: the second run takes the first one's shifts."""
     report = WeekReport()
     # Always the same order, so two runs at once wait for each other and never deadlock.
-    templates = sorted(templates if templates is not None else ShiftTemplate.objects.all(), key=lambda t: t.pk)
+    templates = sorted(
+        templates if templates is not None else ShiftTemplate.objects.filter(active=True), key=lambda t: t.pk
+    )
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         for template in templates:
+            if not template.runs_on(day):
+                continue
             shift, created = shift_from_template(template=template, day=day, actor=actor)
             if created:
                 report.shifts_created.append(shift)

@@ -23,9 +23,9 @@ from coresponder.localtime import describe_hours, local
 from units.models import Unit
 
 
-def status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime) -> str:
-    """The status the clock gives a unit of this shift window now."""
-    return Unit.Status.AVAILABLE if starts_at <= now < ends_at else Unit.Status.OFF_DUTY
+def status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime, *, draft: bool = False) -> str:
+    """The status the clock gives a unit of this shift window now (a draft week's: off duty)."""
+    return Unit.Status.AVAILABLE if not draft and starts_at <= now < ends_at else Unit.Status.OFF_DUTY
 
 
 def follow_shift_window(unit: Unit, now: datetime, *, actor, note: str):
@@ -34,7 +34,9 @@ def follow_shift_window(unit: Unit, now: datetime, *, actor, note: str):
     audit entry returned for a change of status (None when the status stays)."""
     from_status = unit.status
     if unit.status in Unit.CLOCK_STATUSES:
-        unit.status = status_for_clock(unit.shift_starts_at, unit.shift_ends_at, now)
+        unit.status = status_for_clock(unit.shift_starts_at, unit.shift_ends_at, now, draft=unit.draft)
+    if unit.status != from_status:
+        unit.status_changed_at = now
     return (
         unit_status_entry(unit.pk, from_status, unit.status, actor=actor, note=note)
         if unit.status != from_status
@@ -74,6 +76,11 @@ def unit_set_status(*, unit: Unit, status: str, reason: str = "", actor=None, no
         raise ConflictError(
             f"{unit.call_sign} is {unit.get_status_display().lower()} on a call; clear or reassign the call first.",
             code="unit_busy",
+        )
+    if unit.draft:
+        raise ConflictError(
+            f"{unit.call_sign} is in a week that has not been published yet; a supervisor publishes it first.",
+            code="week_not_published",
         )
     if now >= unit.shift_ends_at:
         raise ConflictError(

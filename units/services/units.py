@@ -8,6 +8,7 @@ from django.utils import timezone
 from coresponder import audit
 from coresponder.errors import ConflictError
 from units.models import Clinician, Officer, Shift, Unit
+from units.services.publication import tell_of_change_soon, week_is_draft, week_of
 from units.services.rules import lock_members, record_override, refuse_breaches, roster_breaches
 from units.services.status import follow_shift_window, lock_unit, status_for_clock
 
@@ -23,31 +24,35 @@ def unit_create(
     override_reason: str = "",
     actor=None,
 ) -> Unit:
-    """Pair a clinician and an officer for a shift, after checking every roster rule."""
+    """Pair a clinician and an officer for a shift, after checking every roster rule. In a draft
+    week the unit is a draft too (units.services.publication)."""
     lock_members(clinician, officer)
     breaches = roster_breaches(shift=shift, clinician=clinician, officer=officer, call_sign=call_sign)
     refuse_breaches(breaches, override_reason=override_reason)
     now = timezone.now()
+    draft = week_is_draft(week_of(shift.starts_at), now=now)
     unit = Unit(
         call_sign=call_sign,
         shift=shift,
         clinician=clinician,
         officer=officer,
         uniformed=uniformed,
+        draft=draft,
         shift_starts_at=shift.starts_at,
         shift_ends_at=shift.ends_at,
-        status=status_for_clock(shift.starts_at, shift.ends_at, now),
+        status=status_for_clock(shift.starts_at, shift.ends_at, now, draft=draft),
         status_changed_at=now,
     )
     record_override(unit, breaches, override_reason, actor)
     save_unit(unit)
     audit.record("unit.created", unit, actor=actor, changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
                  note=override_reason)  # fmt: skip
+    tell_of_change_soon(unit)
     return unit
 
 
 # What the audit log keeps of a unit's pairing.
-UNIT_FIELDS = ["call_sign", "shift_id", "clinician_id", "officer_id", "uniformed", "rule_override_reason"]
+UNIT_FIELDS = ["call_sign", "shift_id", "clinician_id", "officer_id", "uniformed", "draft", "rule_override_reason"]
 
 
 def save_unit(unit: Unit) -> Unit:
@@ -79,6 +84,7 @@ def unit_update(
     the call sign or the uniform flag leaves the pairing (and any override on it) as it was."""
     unit = lock_unit(unit.pk)
     before = audit.snapshot(unit, UNIT_FIELDS)
+    as_it_was = Unit.objects.select_related("clinician", "officer").get(pk=unit.pk)
     new_shift = shift or unit.shift
     new_clinician = clinician or unit.clinician
     new_officer = officer or unit.officer
@@ -103,6 +109,8 @@ def unit_update(
     unit.call_sign = call_sign or unit.call_sign
     unit.shift, unit.clinician, unit.officer = new_shift, new_clinician, new_officer
     unit.shift_starts_at, unit.shift_ends_at = new_shift.starts_at, new_shift.ends_at
+    if new_shift.pk != as_it_was.shift_id:
+        unit.draft = week_is_draft(week_of(new_shift.starts_at))
     if uniformed is not None:
         unit.uniformed = uniformed
     status_entry = follow_shift_window(unit, timezone.now(), actor=actor, note="shift changed")
@@ -110,6 +118,8 @@ def unit_update(
     changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
     entry = audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)
     audit.record_all([entry, status_entry] if status_entry else [entry])
+    if repairing:
+        tell_of_change_soon(as_it_was, unit)
     return unit
 
 
@@ -123,6 +133,7 @@ def unit_delete(*, unit: Unit, actor=None) -> None:
     try:
         with transaction.atomic():
             audit.record("unit.deleted", unit, actor=actor, changes=audit.diff(audit.snapshot(unit, UNIT_FIELDS), {}))
+            tell_of_change_soon(unit)
             unit.delete()
     except IntegrityError as error:  # history (calls it answered) keeps the row
         raise ConflictError(

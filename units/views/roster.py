@@ -4,12 +4,10 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
-from coresponder.errors import ApplicationError
 from coresponder.localtime import week_start_of
 from coresponder.roles import Role
 from coresponder.web import role_required
@@ -18,7 +16,7 @@ from units.forms import UnitPairForm
 from units.selectors import roster_week, shifts_in_week
 
 
-def _week_from(request) -> date:
+def week_from(request) -> date:
     raw = request.GET.get("week") or request.POST.get("week") or ""
     try:
         day = date.fromisoformat(raw)
@@ -29,11 +27,11 @@ def _week_from(request) -> date:
     return week_start_of(day)
 
 
-def _roster_url(week_start: date) -> str:
+def roster_url(week_start: date) -> str:
     return f"{reverse('roster')}?week={week_start.isoformat()}"
 
 
-def _render_roster(request, week_start: date, form: UnitPairForm | None = None, status: int = 200):
+def render_roster(request, week_start: date, form: UnitPairForm | None = None, status: int = 200):
     form = form or UnitPairForm(shifts=shifts_in_week(week_start))
     context = {
         "week": roster_week(week_start),
@@ -48,44 +46,33 @@ def _render_roster(request, week_start: date, form: UnitPairForm | None = None, 
 
 @role_required(Role.SUPERVISOR)
 def roster(request):
-    return _render_roster(request, _week_from(request))
+    return render_roster(request, week_from(request))
 
 
 @require_POST
 @role_required(Role.SUPERVISOR)
 def roster_build_week(request):
-    week_start = _week_from(request)
+    week_start = week_from(request)
     report = services.week_build_from_templates(week_start=week_start, actor=request.user)
     messages.success(request, f"Week of {week_start:%d %b} built from templates: {report.summary()}")
-    return redirect(_roster_url(week_start))
+    return redirect(roster_url(week_start))
 
 
 @require_POST
 @role_required(Role.SUPERVISOR)
 def roster_copy_week(request):
-    week_start = _week_from(request)
+    week_start = week_from(request)
     report = services.week_copy(
         source_week_start=week_start - timedelta(days=7), target_week_start=week_start, actor=request.user
     )
     messages.success(request, f"Last week copied: {report.summary()}")
     for reason in report.skipped:
         messages.warning(request, f"Skipped {reason}")
-    return redirect(_roster_url(week_start))
+    return redirect(roster_url(week_start))
 
 
-@require_POST
-@role_required(Role.SUPERVISOR)
-def roster_pair_unit(request):
-    week_start = _week_from(request)
-    form = UnitPairForm(request.POST, shifts=shifts_in_week(week_start))
-    if form.is_valid():
-        try:
-            unit = services.unit_create(actor=request.user, **form.cleaned_data)
-        except ApplicationError as refusal:
-            form.add_application_error(refusal)
-        else:
-            messages.success(request, f"{unit.call_sign} paired: {unit.clinician} and {unit.officer} on {unit.shift}.")
-            if request.htmx:  # a full reload shows the new unit in the week and the coverage
-                return HttpResponseClientRedirect(_roster_url(week_start))
-            return redirect(_roster_url(week_start))
-    return _render_roster(request, week_start, form=form, status=200 if request.htmx else 400)
+urlpatterns = [
+    path("roster/", roster, name="roster"),
+    path("roster/build-week/", roster_build_week, name="roster-build-week"),
+    path("roster/copy-week/", roster_copy_week, name="roster-copy-week"),
+]

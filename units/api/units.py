@@ -1,192 +1,23 @@
-"""The roster's REST API: clinicians, officers, shifts, units, and a unit's status and location.
-
-Views parse and authorise; ``units.services`` decides. Serializers here only validate shapes.
-"""
+"""Units: /api/v1/units/, with a unit's status and location."""
 
 from __future__ import annotations
-
-import re
 
 import django_filters
 from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from coresponder.localtime import day_bounds, week_bounds, week_start_of
-from coresponder.roles import Role, has_role, role_permission
+from coresponder.localtime import day_bounds
+from coresponder.roles import Role, has_role
 from coresponder.strict import StrictModelSerializer, StrictSerializer
 from units import services
+from units.api.common import ID_PATTERN, SupervisorWritesDispatcherReads
 from units.membership import is_member
-from units.models import Clinician, Credential, Officer, Shift, ShiftTemplate, Unit
+from units.models import Clinician, Officer, Shift, Unit
 from units.selectors import units_with_current_call
-
-IsSupervisor = role_permission(Role.SUPERVISOR)
-IsSupervisorOrDispatcher = role_permission(Role.SUPERVISOR, Role.DISPATCHER)
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# Ids in paths are bounded so that a huge number is a 404, never a database overflow.
-ID_PATTERN = "[0-9]{1,18}"
-
-
-class SupervisorWritesDispatcherReads(BasePermission):
-    message = "Only supervisors may change the roster."
-
-    def has_permission(self, request, view):
-        if request.method in SAFE_METHODS:
-            return has_role(request.user, Role.SUPERVISOR, Role.DISPATCHER)
-        return has_role(request.user, Role.SUPERVISOR)
-
-
-# --- People -------------------------------------------------------------------------------------
-
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-
-
-class LanguagesField(serializers.ListField):
-    def __init__(self, **kwargs):
-        super().__init__(
-            child=serializers.CharField(max_length=2, min_length=2), max_length=20, required=False, **kwargs
-        )
-
-    def to_internal_value(self, data):
-        codes = super().to_internal_value(data)
-        bad = [code for code in codes if not LANGUAGE_CODE.match(code)]
-        if bad:
-            raise serializers.ValidationError(f"Use ISO 639-1 codes such as 'en' or 'es', not {', '.join(bad)}.")
-        return list(dict.fromkeys(codes))
-
-
-class ResponderSerializer(StrictModelSerializer):
-    languages = LanguagesField()
-    username = serializers.CharField(
-        max_length=150, required=False, allow_null=True, allow_blank=True, help_text="Login of this person, if any."
-    )
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["username"] = instance.user.username if instance.user_id else None
-        return data
-
-    def validate_username(self, value):
-        if value and not re.fullmatch(r"[\w.@+-]+", value):
-            raise serializers.ValidationError("Letters, digits and @/./+/-/_ only.")
-        return value or None
-
-
-class ClinicianSerializer(ResponderSerializer):
-    credential = serializers.ChoiceField(choices=Credential.choices)
-
-    class Meta:
-        model = Clinician
-        fields = ["id", "name", "credential", "languages", "active", "username"]
-
-
-class OfficerSerializer(ResponderSerializer):
-    class Meta:
-        model = Officer
-        fields = ["id", "name", "badge_number", "cit_trained", "languages", "active", "username"]
-        # Uniqueness is the service's to say, in words, with a 409.
-        extra_kwargs = {"badge_number": {"validators": []}}
-
-
-class ResponderViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    permission_classes = [SupervisorWritesDispatcherReads]
-    lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    filterset_fields = ["active"]
-    role: str
-
-    def get_queryset(self):
-        return self.serializer_class.Meta.model.objects.select_related("user")
-
-    def perform_create(self, serializer):
-        serializer.instance = services.responder_save(
-            responder=self.serializer_class.Meta.model(), role=self.role, actor=self.request.user,
-            **serializer.validated_data,
-        )  # fmt: skip
-
-    def perform_update(self, serializer):
-        serializer.instance = services.responder_save(
-            responder=serializer.instance, role=self.role, actor=self.request.user, **serializer.validated_data
-        )
-
-
-class ClinicianViewSet(ResponderViewSet):
-    serializer_class = ClinicianSerializer
-    role = Role.CLINICIAN
-
-
-class OfficerViewSet(ResponderViewSet):
-    serializer_class = OfficerSerializer
-    role = Role.OFFICER
-
-
-# --- Shifts ---------------------------------------------------------------------------------------
-
-
-class ShiftSerializer(StrictModelSerializer):
-    template = serializers.PrimaryKeyRelatedField(queryset=ShiftTemplate.objects.all(), required=False, allow_null=True)
-    override_reason = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=300,
-        help_text="When moving a shift breaks a soft rule (rest, weekly hours) for a unit on it: why.",
-    )  # fmt: skip
-
-    class Meta:
-        model = Shift
-        fields = ["id", "name", "starts_at", "ends_at", "template", "override_reason"]
-        # Not DRF's generic unique-together check: units.services.shifts refuses a template's
-        # second shift at a start in words (409 shift_exists), the constraint behind it.
-        validators = []
-
-
-class ShiftFilter(django_filters.FilterSet):
-    date = django_filters.DateFilter(method="on_date", label="Shifts that cover any part of this local day")
-    week = django_filters.DateFilter(method="in_week", label="Shifts starting in the week that begins on this Monday")
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-
-    class Meta:
-        model = Shift
-        fields = ["template"]
-
-    def on_date(self, queryset, name, value):
-        start, end = day_bounds(value)
-        return queryset.filter(starts_at__lt=end, ends_at__gt=start)
-
-    def in_week(self, queryset, name, value):
-        start, end = week_bounds(week_start_of(value))
-        return queryset.filter(starts_at__gte=start, starts_at__lt=end)
-
-
-class ShiftViewSet(viewsets.ModelViewSet):
-    serializer_class = ShiftSerializer
-    permission_classes = [IsSupervisor]
-    queryset = Shift.objects.all()
-    filterset_class = ShiftFilter
-    lookup_value_regex = ID_PATTERN
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def perform_create(self, serializer):
-        fields = {k: v for k, v in serializer.validated_data.items() if k != "override_reason"}  # a new shift is empty
-        serializer.instance = services.shift_create(actor=self.request.user, **fields)
-
-    def perform_update(self, serializer):
-        serializer.instance = services.shift_update(
-            shift=serializer.instance, actor=self.request.user, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        services.shift_delete(shift=instance, actor=self.request.user)
-
 
 # --- Units ------------------------------------------------------------------------------------------
 

@@ -1,0 +1,3 @@
+from units.forms.pairing import UnitPairForm
+
+__all__ = ["UnitPairForm"]

@@ -1,0 +1,119 @@
+"""Draft and published weeks: who is told of the roster, and when its units may come on duty.
+
+A week built or changed in advance is a **draft** until a supervisor publishes it: its units
+carry ``draft`` and stay off duty (the constraint unit_draft_stays_off_duty holds it in the
+database, whatever path tries). Publishing makes them live -- each comes on duty at its shift's
+start, or at once if that has passed -- and tells every responder of the week their shifts.
+After that, every change to the week's pairings is audited (by the service that makes it) and
+told again to the people it touches.
+
+A week that has begun and was never drafted (built on the day, or before drafts existed) is
+live: a change to it takes effect at once. A week that has begun while still a draft stays one
+until it is published: the roster says so in red.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from coresponder import audit, jobs
+from coresponder.localtime import local, week_bounds, week_start_of
+from units.models import Unit, WeekPublication
+from units.services.status import follow_shift_window
+
+TELL_SCHEDULE = "units.tasks.tell_schedule"
+PUBLISHED = "published"  # the week was published: here are your shifts
+CHANGED = "changed"  # a published week changed: here are your shifts now
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday of the local week a shift starting at ``moment`` belongs to."""
+    return week_start_of(local(moment).date())
+
+
+def _units_of_week(week_start: date):
+    start, end = week_bounds(week_start)
+    return Unit.objects.filter(shift_starts_at__gte=start, shift_starts_at__lt=end)
+
+
+def week_is_draft(week_start: date, *, now: datetime | None = None) -> bool:
+    """Would a unit paired now in this week be a draft? Yes until it is published, for a week that
+    has not begun or that still holds draft units; a begun week without drafts is live."""
+    if WeekPublication.objects.filter(week_start=week_start).exists():
+        return False
+    if week_start > week_start_of(timezone.localdate(now)):
+        return True
+    return _units_of_week(week_start).filter(draft=True).exists()
+
+
+def week_publication(week_start: date) -> WeekPublication | None:
+    return WeekPublication.objects.filter(week_start=week_start).select_related("published_by").first()
+
+
+@dataclass(frozen=True)
+class Published:
+    publication: WeekPublication
+    units_made_live: int
+    people_told: int
+
+
+@transaction.atomic
+def week_publish(*, week_start: date, actor) -> Published:
+    """Publish a week: its draft units become live and every responder in it is told. Publishing
+    a published week again changes nothing and tells nobody."""
+    week_start = week_start_of(week_start)
+    now = timezone.now()
+    publication, created = WeekPublication.objects.get_or_create(
+        week_start=week_start,
+        defaults={"published_at": now, "published_by": actor if actor and actor.is_authenticated else None},
+    )
+    if not created:
+        return Published(publication, 0, 0)
+    drafts = list(_units_of_week(week_start).filter(draft=True).select_for_update().order_by("pk"))
+    moves = []
+    for unit in drafts:
+        unit.draft = False
+        if entry := follow_shift_window(unit, now, actor=actor, note="week published"):
+            moves.append(entry)
+        unit.save(update_fields=["draft", "status", "status_changed_at", "updated_at"])
+    people = _people_of(_units_of_week(week_start).filter(shift_ends_at__gt=now))
+    audit.record("week.published", publication, actor=actor,
+                 changes={"units_made_live": [0, len(drafts)], "people_told": [0, len(people)]})  # fmt: skip
+    audit.record_all(moves)
+    _tell_soon(people, week_start, PUBLISHED)
+    if moves:
+        jobs.serve_queue_soon()
+    return Published(publication, len(drafts), len(people))
+
+
+def _people_of(units) -> set[int]:
+    """The logins of the clinicians and officers of ``units``."""
+    people = set()
+    for clinician_login, officer_login in units.values_list("clinician__user_id", "officer__user_id"):
+        people.update(login for login in (clinician_login, officer_login) if login)
+    return people
+
+
+def _tell_soon(user_ids: set[int], week_start: date, kind: str) -> None:
+    for user_id in sorted(user_ids):
+        jobs.send_after_commit(TELL_SCHEDULE, user_id, week_start.isoformat(), kind,
+                               if_lost="that schedule notice is not sent (the roster and My unit show it)")  # fmt: skip
+
+
+def tell_of_change_soon(*units: Unit | None) -> None:
+    """A pairing of a live week changed (made, moved, re-paired or removed): once the change
+    commits, tell the people of each version of the unit given (before and after), for each
+    week it touches. Drafts and shifts already over tell nobody."""
+    now = timezone.now()
+    by_week: dict[date, set[int]] = {}
+    for unit in units:
+        if unit is None or unit.draft or unit.shift_ends_at <= now:
+            continue
+        logins = {unit.clinician.user_id, unit.officer.user_id} - {None}
+        by_week.setdefault(week_of(unit.shift_starts_at), set()).update(logins)
+    for week_start, user_ids in by_week.items():
+        _tell_soon(user_ids, week_start, CHANGED)

@@ -1,0 +1,3 @@
+"""A responder's private calendar feed (.ics)."""
+
+urlpatterns = []
