@@ -5,9 +5,9 @@ each change in the audit log.
 Refusing the login (``is_active``) alone would already turn their sessions and tokens away
 (Django's backend and knox both refuse an inactive user), but they would come back to life the
 moment the person was reactivated -- a phone lost last month would be logged in again. So the
-sessions are ended, the tokens revoked and the devices alerts go to revoked (an alert needs no
-login: a deactivated person's phone would otherwise still be told of calls); reactivation gives
-back only the password login.
+sessions are ended, the tokens revoked, the devices alerts go to revoked (an alert needs no
+login: a deactivated person's phone would otherwise still be told of calls) and the calendar
+link stopped (it needs no login either); reactivation gives back only the password login.
 """
 
 from __future__ import annotations
@@ -31,18 +31,22 @@ def _sessions_of(user: User) -> list[str]:
 
 @transaction.atomic
 def access_end(*, user: User, actor=None) -> None:
-    """Refuse ``user``'s logins, end their web sessions, revoke their API tokens and their devices."""
+    """Refuse ``user``'s logins, end their web sessions, revoke their API tokens, their devices and
+    their calendar link."""
     user = User.objects.select_for_update().get(pk=user.pk)
     name = user.get_username()
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
         audit.record("auth.login_disabled", actor=actor, object_type="login", object_id=name[:40])
-    _end_sessions_and_tokens(user, actor)
+    sessions_and_tokens_end(user, actor)
     devices_revoke_all(user=user, actor=actor)
+    from units.services.calendar import calendar_link_revoke  # not at the top: units.services imports this module
+
+    calendar_link_revoke(user, actor=actor)
 
 
-def _end_sessions_and_tokens(user: User, actor) -> None:
+def sessions_and_tokens_end(user: User, actor) -> None:
     name = user.get_username()
     ended, _ = Session.objects.filter(session_key__in=_sessions_of(user)).delete()
     if ended:
@@ -66,6 +70,6 @@ def access_restore(*, user: User, actor=None) -> None:
     one a login saved while it was being deactivated (it read the login as active before the
     lock) is ended here, before it could come back to life."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    _end_sessions_and_tokens(user, actor)
+    sessions_and_tokens_end(user, actor)
     if User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
         audit.record("auth.login_enabled", actor=actor, object_type="login", object_id=user.get_username()[:40])

@@ -13,11 +13,17 @@ class ApplicationErrorMixin:
     in the same words the API gives."""
 
     def add_application_error(self, error) -> None:
-        placed = False
+        """Each sentence next to the field it names; the sentences about something the form has
+        no field for at the top; the whole refusal at the top when it names no field here."""
+        placed, elsewhere = False, []
         for name, sentences in error.fields.items():
             if name in self.fields:
                 for sentence in sentences:
                     self.add_error(name, sentence)
                 placed = True
+            else:
+                elsewhere += sentences
         if not placed:
             self.add_error(None, error.detail)
+        elif elsewhere:
+            self.add_error(None, " ".join(elsewhere))

@@ -505,6 +505,20 @@ DISPATCH_BOARD_AMBER_SHARE = env_float("DISPATCH_BOARD_AMBER_SHARE", 0.5)
 # Map tiles for the board ({z}/{x}/{y}); empty for none. The map shows markers either way.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
+# --- E-mail: a responder's shifts when a week is published or changed (units.services.notices) ---
+# With DEBUG (make run) each e-mail is printed by the worker instead of sent; otherwise it goes to
+# the SMTP server below. One that is down or refuses is logged, never a failure of the roster.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost").strip()
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10  # seconds: a mail server that does not answer must not hold a worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Co-responder dispatch <dispatch@localhost>").strip()
+
 # --- Alerts on the responders' phones (Web Push; push/) ------------------------------------
 # The VAPID key pair signs every push; browsers subscribe with its public half. Make one with
 # `manage.py vapid_keys`. Unset with DEBUG on (make run), a pair is made once into VAR_DIR and

@@ -290,7 +290,7 @@ def member_unit(user, now: datetime) -> Unit | None:
                               call__status__in=CrisisCall.WITH_UNIT_STATUSES)  # fmt: skip
     outcome_due = theirs.filter(clinician__user=user, end_reason=Assignment.EndReason.CLEARED,
                                 call__status=CrisisCall.Status.CLEARED)  # fmt: skip
-    member = member_filter(user)
+    member = member_filter(user) & Q(draft=False)  # a draft week's unit is not theirs yet
     precedence = Case(
         When(Exists(on_a_call), then=Value(0)),
         When(member, shift_starts_at__lte=now + settings.ROSTER_EARLY_LOGON, shift_ends_at__gt=now, then=Value(1)),

@@ -8,6 +8,10 @@ one push to each of their active devices, each retried on its own. A push says o
 the kind of alert and the call's priority: a notification shows on a lock screen, which anyone
 near the phone can read, so the call's nature (health information), its address, its flags and
 anything about the caller stay behind the login, on My unit.
+
+A responder's phones are also told when the schedule of a week of theirs is published or changed
+(``schedule_notify``, from units.services.notices): that, and the week, only. Both kinds leave
+the server through ``_send``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 import requests
 from django.conf import settings
@@ -130,14 +135,20 @@ class PushServiceBusy(Exception):
 
 def device_deliver(*, device_id: int, call_id: int, unit_id: int, kind: str) -> str:
     """Send one alert to one device, if it is still active, still its owner's on the unit, and
-    still news. Says what happened. A push service that says the subscription is gone (404, 410)
-    gets the device revoked; one that is unreachable, overloaded (429) or failing (5xx) raises
-    PushServiceBusy for the task to try again; any other refusal is logged and dropped."""
+    still news. Says what happened (see ``_send``)."""
     device = PushDevice.objects.filter(pk=device_id, revoked_at=None).first()
     news = news_for(call_id, unit_id, kind) if device is not None else None
     keys = vapid.keys()
     if device is None or news is None or device.user_id not in news.people or keys is None:
         return "not news"
+    return _send(device, payload(news), keys, urgency="high", ttl=settings.WEBPUSH_TTL_SECONDS)
+
+
+def _send(device: PushDevice, message: dict, keys, *, urgency: str, ttl: int) -> str:
+    """The one place a push leaves the server: ``message`` encrypted for ``device``. A push
+    service that says the subscription is gone (404, 410) gets the device revoked; one that is
+    unreachable, overloaded (429) or failing (5xx) raises PushServiceBusy for the task to try
+    again; any other refusal is logged and dropped."""
     if refusal := endpoints.endpoint_refusal(device.endpoint):
         logger.warning("Push to device %s not sent: %s", device.pk, refusal)
         return "refused"
@@ -147,10 +158,9 @@ def device_deliver(*, device_id: int, call_id: int, unit_id: int, kind: str) -> 
     try:
         with requests.Session() as session:
             session.max_redirects = 0  # a push service answers where it is: a redirect is not followed
-            webpush(subscription, json.dumps(payload(news)), vapid_private_key=keys.vapid,
-                    vapid_claims={"sub": keys.subject}, ttl=settings.WEBPUSH_TTL_SECONDS,
-                    timeout=settings.WEBPUSH_TIMEOUT_SECONDS, headers={"Urgency": "high"},
-                    requests_session=session)  # fmt: skip
+            webpush(subscription, json.dumps(message), vapid_private_key=keys.vapid,
+                    vapid_claims={"sub": keys.subject}, ttl=ttl, timeout=settings.WEBPUSH_TIMEOUT_SECONDS,
+                    headers={"Urgency": urgency}, requests_session=session)  # fmt: skip
     except requests.TooManyRedirects:
         logger.error("Push to device %s not sent: its push service redirected it elsewhere.", device.pk)
         return "refused"
@@ -168,6 +178,48 @@ def device_deliver(*, device_id: int, call_id: int, unit_id: int, kind: str) -> 
         return "refused"
     PushDevice.objects.filter(pk=device.pk).update(last_used_at=timezone.now())
     return "sent"
+
+
+# --- The schedule: a week published or changed (units.services.notices) ----------------------
+# The lock screen shows only that the schedule of a week changed: the shifts, the unit and the
+# partner are behind the login, on My unit (and in the e-mail).
+SCHEDULE_TITLES = {"published": "Schedule published", "changed": "Schedule changed"}
+DELIVER_SCHEDULE = "push.tasks.deliver_schedule"
+# A phone off the network for a while still wants to know; a call's alert is stale in minutes.
+SCHEDULE_TTL_SECONDS = 24 * 3600
+
+
+def schedule_payload(week_start: date, kind: str) -> dict:
+    """The push's JSON: ``title``, ``body``, ``url`` and ``tag`` (a later notice about the same
+    week replaces the earlier one on the phone), nothing else."""
+    return {"title": f"{SCHEDULE_TITLES[kind]}: week of {week_start.day} {week_start:%b}",
+            "body": "Open My unit for your shifts.", "url": reverse("my-unit") + "#schedule",
+            "tag": f"schedule-{week_start.isoformat()}"}  # fmt: skip
+
+
+def schedule_notify(*, user_id: int, week_start: date, kind: str) -> int:
+    """Queue one schedule push per active device of ``user_id``. Returns how many."""
+    if kind not in SCHEDULE_TITLES or vapid.keys() is None:
+        return 0
+    devices = list(PushDevice.objects.filter(user_id=user_id, revoked_at=None).values_list("pk", flat=True))
+    for device_id in devices:
+        jobs.send_after_commit(DELIVER_SCHEDULE, device_id, user_id, week_start.isoformat(), kind,
+                               if_lost="that schedule push is not sent (the e-mail and My unit show it)")  # fmt: skip
+    return len(devices)
+
+
+def schedule_deliver(*, device_id: int, user_id: int, week_start_iso: str, kind: str) -> str:
+    """Send one schedule push to one device, if it is still active and its owner's, and the
+    owner's login is still active. Says what happened (see ``_send``)."""
+    try:
+        week_start = date.fromisoformat(week_start_iso)
+    except (TypeError, ValueError):
+        return "not news"
+    device = PushDevice.objects.filter(pk=device_id, user_id=user_id, user__is_active=True, revoked_at=None).first()
+    keys = vapid.keys()
+    if device is None or keys is None or kind not in SCHEDULE_TITLES:
+        return "not news"
+    return _send(device, schedule_payload(week_start, kind), keys, urgency="normal", ttl=SCHEDULE_TTL_SECONDS)
 
 
 def _seconds(retry_after: str | None) -> float | None:

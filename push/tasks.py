@@ -24,14 +24,23 @@ def deliver(self, device_id: int, call_id: int, unit_id: int, kind: str) -> None
     try:
         alerts.device_deliver(device_id=device_id, call_id=call_id, unit_id=unit_id, kind=kind)
     except alerts.PushServiceBusy as busy:
-        tries = self.request.retries
-        if tries >= settings.WEBPUSH_RETRIES:
-            logger.error(
-                "Push to device %s for call %s given up after %s tries: %s.", device_id, call_id, tries + 1, busy
-            )
-            return
-        wait = busy.retry_after if busy.retry_after is not None else settings.WEBPUSH_RETRY_SECONDS * 2**tries
-        logger.warning(
-            "Push to device %s for call %s failed (%s); trying again in %.0f s.", device_id, call_id, busy, wait
-        )
-        raise self.retry(countdown=wait, max_retries=settings.WEBPUSH_RETRIES) from busy
+        _try_again_later(self, busy, f"Push to device {device_id} for call {call_id}")
+
+
+@shared_task(bind=True, ignore_result=True)
+def deliver_schedule(self, device_id: int, user_id: int, week_start_iso: str, kind: str) -> None:
+    """One schedule push to one device (units.services.notices), retried as ``deliver`` is."""
+    try:
+        alerts.schedule_deliver(device_id=device_id, user_id=user_id, week_start_iso=week_start_iso, kind=kind)
+    except alerts.PushServiceBusy as busy:
+        _try_again_later(self, busy, f"Schedule push to device {device_id} for the week of {week_start_iso}")
+
+
+def _try_again_later(task, busy: alerts.PushServiceBusy, what: str) -> None:
+    tries = task.request.retries
+    if tries >= settings.WEBPUSH_RETRIES:
+        logger.error("%s given up after %s tries: %s.", what, tries + 1, busy)
+        return
+    wait = busy.retry_after if busy.retry_after is not None else settings.WEBPUSH_RETRY_SECONDS * 2**tries
+    logger.warning("%s failed (%s); trying again in %.0f s.", what, busy, wait)
+    raise task.retry(countdown=wait, max_retries=settings.WEBPUSH_RETRIES) from busy

@@ -98,3 +98,22 @@ def test_a_responder_who_has_been_on_calls_keeps_their_login(api, users, call_in
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "responder_has_history")
     clinician.refresh_from_db()
     assert clinician.user == users["clinician"], "their calls' clinical data stays theirs"
+
+
+def test_deactivating_on_the_people_page_ends_their_access_too(client, users):
+    person = OfficerFactory(name="Dana Reyes", user=users["officer"])
+    phone = logged_in("officer")
+    client.force_login(users["supervisor"])
+    form = client.get(f"/people/officer/{person.pk}/").context["form"].initial
+    body = {k: v for k, v in form.items() if v not in (None, False, True)} | {"languages": form["languages"]}
+    assert client.post(f"/people/officer/{person.pk}/", body).status_code == 302
+    assert phone.get("/me/")["Location"].startswith(LOGIN), "their session has ended"
+    assert Client().post(LOGIN, {"username": "officer", "password": "pass-word-123"}).status_code == 200
+
+
+def test_a_person_on_a_unit_on_shift_now_is_not_deactivated_and_keeps_their_access(api, users, unit_at):
+    unit = unit_at(1, call_sign="CR-4", clinician=ClinicianFactory(name="Maya Patel", user=users["clinician"]))
+    phone = logged_in("clinician")
+    answer = api("supervisor").patch(f"/api/v1/clinicians/{unit.clinician_id}/", {"active": False})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "on_current_unit")
+    assert phone.get("/me/").status_code == 200, "a unit on shift keeps its clinician logged in"

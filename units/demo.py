@@ -1,5 +1,7 @@
-"""A demo roster for St. Louis: templates, 36 responders, four units on each of three shifts a
-day for the current week, and one login per role. Used by ``manage.py seed_demo``."""
+"""A demo roster for St. Louis: templates (each wanting four units), 37 responders with their
+licences and CIT training (a few expiring soon, one officer's expired), four units on each of
+three shifts a day for the current week, published, and one login per role. Used by
+``manage.py seed_demo``; next week is left for the supervisor to build, fill and publish."""
 
 from __future__ import annotations
 
@@ -86,21 +88,55 @@ class DemoReport:
     logins: dict | None = None
 
 
-def _people():
+# Credentials: most valid for a year or two; every seventh expires three weeks after the demo's
+# week (flagged on the people and roster pages, still valid for this week's shifts).
+EXPIRING_EVERY = 7
+# An officer on the books whose CIT training has lapsed: pairing him is refused without an override.
+LAPSED_OFFICER = ("Jamal Greene", "4199")
+
+
+def _expiry(i: int, today: date) -> date:
+    if i % EXPIRING_EVERY == 3:
+        return today + timedelta(days=21 + 7)
+    return today + timedelta(days=365 + 30 * i)
+
+
+def _people(today: date):
     clinicians = []
     for i, name in enumerate(CLINICIANS):
+        credential = CREDENTIALS[i % len(CREDENTIALS)]
         clinician, _ = Clinician.objects.get_or_create(
             name=name,
-            defaults={"credential": CREDENTIALS[i % len(CREDENTIALS)], "languages": LANGUAGES[i % len(LANGUAGES)]},
+            defaults={
+                "credential": credential,
+                "languages": LANGUAGES[i % len(LANGUAGES)],
+                "licence_number": f"{credential}-{2014 + i % 9}{i:04d}",
+                "licence_expires_on": _expiry(i, today),
+                "phone": f"314-555-{1100 + i}",
+            },
         )
         clinicians.append(clinician)
     officers = []
     for i, name in enumerate(OFFICERS):
+        trained = i % 3 != 2
         officer, _ = Officer.objects.get_or_create(
             badge_number=f"{4100 + i}",
-            defaults={"name": name, "cit_trained": i % 3 != 2, "languages": LANGUAGES[(i + 1) % len(LANGUAGES)]},
+            defaults={
+                "name": name,
+                "cit_trained": trained,
+                "cit_trained_on": today - timedelta(days=400 + 20 * i) if trained else None,
+                "cit_expires_on": _expiry(i + 1, today) if trained else None,
+                "languages": LANGUAGES[(i + 1) % len(LANGUAGES)],
+                "phone": f"314-555-{2100 + i}",
+            },
         )
         officers.append(officer)
+    name, badge = LAPSED_OFFICER
+    Officer.objects.get_or_create(
+        badge_number=badge,
+        defaults={"name": name, "cit_trained": True, "cit_trained_on": today - timedelta(days=3 * 365),
+                  "cit_expires_on": today - timedelta(days=12), "languages": ["en"], "phone": "314-555-2199"},
+    )  # fmt: skip
     return clinicians, officers
 
 
@@ -142,14 +178,16 @@ def seed_demo(*, today: date | None = None) -> DemoReport:
 
 @transaction.atomic
 def demo_week(*, today: date) -> int:
-    """The demo's shifts and units for the week of ``today``, where missing (its people too);
-    nothing else is touched. Returns how many units were added."""
+    """The demo's shifts and units for the week of ``today``, where missing (its people too), and
+    the week published; nothing else is touched. Returns how many units were added."""
     now = timezone.now()
     templates = [
-        ShiftTemplate.objects.get_or_create(name=name, defaults={"start_time": start, "end_time": end})[0]
+        ShiftTemplate.objects.get_or_create(
+            name=name, defaults={"start_time": start, "end_time": end, "target_units": UNITS_PER_SHIFT}
+        )[0]
         for name, start, end in TEMPLATES
     ]
-    clinicians, officers = _people()
+    clinicians, officers = _people(today)
     created = 0
     # Start the day before this week so Monday's early hours are covered by Sunday's night shift.
     week_start = week_start_of(today)
@@ -174,4 +212,7 @@ def demo_week(*, today: date) -> int:
                 )
                 services.unit_record_location(unit=unit, lat=lat, lon=lon, recorded_at=min(now, shift.starts_at))
                 created += 1
+    # The demo plays the supervisor: its week is published (a week ahead would otherwise be a draft,
+    # whose units never come on duty).
+    services.week_publish(week_start=week_start, actor=None)
     return created

@@ -1,4 +1,6 @@
-"""Reads of the roster: the week a supervisor looks at, and the hours nobody covers."""
+"""Reads of the roster: the week a supervisor looks at, its coverage against the templates'
+targets, and each person's week. A constant number of queries whatever the size of the week:
+the page of a 40-person program must not ask once per unit or per shift."""
 
 from __future__ import annotations
 
@@ -6,10 +8,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 
-from coresponder.localtime import local, week_bounds
-from dispatch.models import CrisisCall
-from units.models import Shift, ShiftTemplate, Unit
+from coresponder.localtime import describe_hours, local, week_bounds
+from dispatch.models import Assignment, CrisisCall
+from units.models import Clinician, Officer, Shift, ShiftTemplate, Unit
+from units.services.rules import credential_warning  # a pure function of the rules: no query, no write
+
+HOUR = timedelta(hours=1)
 
 
 def units_with_current_call(queryset: QuerySet[Unit]) -> QuerySet[Unit]:
@@ -30,10 +36,65 @@ def units_on_duty_between(start: datetime, end: datetime) -> QuerySet[Unit]:
     return Unit.objects.filter(shift_starts_at__lt=end, shift_ends_at__gt=start)
 
 
+def unit_has_history(unit: Unit) -> bool:
+    """Has the unit answered calls? Then it stays in the record (unit_delete refuses)."""
+    return Assignment.objects.filter(unit=unit).exists() or CrisisCall.objects.filter(unit=unit).exists()
+
+
+def credential_flags(unit: Unit, today: date) -> list[str]:
+    """ "Maya Patel: licence expires 12 Jan 2027", for each member whose credential needs a look."""
+    people = (unit.clinician, unit.officer)
+    return [f"{person.name}: {warning}" for person in people if (warning := credential_warning(person, today))]
+
+
+# --- The week grid: one row per shift template, one column a day ---------------------------------
+
+
+@dataclass
+class UnitCard:
+    unit: Unit
+    flags: list[str]
+
+
+@dataclass
+class ShiftCell:
+    """One shift in the grid, with its units and the number of non-uniformed units it wants."""
+
+    shift: Shift
+    cards: list[UnitCard]
+    target: int
+
+    @property
+    def pk(self) -> int:
+        return self.shift.pk
+
+    @property
+    def name(self) -> str:
+        return self.shift.name
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.shift.starts_at
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.shift.ends_at
+
+    @property
+    def counted(self) -> int:
+        """Units that count towards the target: uniformed ones are never sent automatically."""
+        return sum(1 for card in self.cards if not card.unit.uniformed)
+
+    @property
+    def below_target(self) -> bool:
+        return self.counted < self.target
+
+
 @dataclass
 class RosterRow:
     label: str
-    cells: list[list[Shift]] = field(default_factory=lambda: [[] for _ in range(7)])
+    is_other: bool = False  # the row of shifts of no (shown) template: each shift shows its name
+    cells: list[list[ShiftCell]] = field(default_factory=lambda: [[] for _ in range(7)])
 
 
 @dataclass
@@ -41,81 +102,155 @@ class RosterWeek:
     week_start: date
     days: list[date]
     rows: list[RosterRow]
-    gaps: list[tuple[datetime, datetime]]
-    hours: list[tuple[datetime, bool]]  # each local hour of the week, and whether it is covered
+    coverage: Coverage
 
     @property
-    def hours_by_day(self) -> list[tuple[date, list[tuple[datetime, bool]]]]:
-        """The coverage strip, one row a day."""
-        days: dict[date, list[tuple[datetime, bool]]] = {}
-        for moment, covered in self.hours:
-            days.setdefault(moment.date(), []).append((moment, covered))
-        return list(days.items())
+    def cells(self) -> list[ShiftCell]:
+        return [cell for row in self.rows for day in row.cells for cell in day]
 
     @property
     def has_shifts(self) -> bool:
-        return any(cell for row in self.rows for cell in row.cells)
+        return bool(self.cells)
+
+    @property
+    def units(self) -> list[Unit]:
+        return [card.unit for cell in self.cells for card in cell.cards]
+
+    @property
+    def draft_units(self) -> int:
+        return sum(1 for unit in self.units if unit.draft)
 
     @property
     def gap_hours(self) -> int:
-        return sum(1 for _, covered in self.hours if not covered)
+        """Hours of the week with no non-uniformed unit on duty."""
+        return self.coverage.gap_hours
 
 
-def roster_week(week_start: date) -> RosterWeek:
-    """The week view: one row per shift template (plus one for other shifts), one column a day."""
+def roster_week(week_start: date, *, today: date | None = None) -> RosterWeek:
+    """The week view: one row per active template (and per retired one with a shift this week),
+    plus "Other shifts"; one column a day; each shift with its unit cards and its target."""
+    today = today or timezone.localdate()
     shifts = list(
         shifts_in_week(week_start).prefetch_related("units__clinician", "units__officer").order_by("starts_at", "name")
     )
-    templates = list(ShiftTemplate.objects.all())
+    used = {shift.template_id for shift in shifts}
+    templates = list(ShiftTemplate.objects.filter(Q(active=True) | Q(pk__in=used - {None})))
     rows = {template.pk: RosterRow(label=str(template)) for template in templates}
-    other = RosterRow(label="Other shifts")
+    other = RosterRow(label="Other shifts", is_other=True)
     for shift in shifts:
+        cards = [UnitCard(unit, credential_flags(unit, today)) for unit in shift.units.all()]
+        cell = ShiftCell(shift, cards, target=shift.template.target_units if shift.template else 0)
         day_index = (local(shift.starts_at).date() - week_start).days
-        row = rows.get(shift.template_id, other)
-        row.cells[day_index].append(shift)
+        rows.get(shift.template_id, other).cells[day_index].append(cell)
     ordered = [rows[template.pk] for template in templates]
-    if any(other.cells[i] for i in range(7)):
+    if any(other.cells):
         ordered.append(other)
-    hours = coverage_by_hour(week_start)
     return RosterWeek(
         week_start=week_start,
         days=[week_start + timedelta(days=i) for i in range(7)],
         rows=ordered,
-        gaps=merge_gaps(hours),
-        hours=hours,
+        coverage=coverage_against_targets(week_start),
     )
 
 
-def _merged_windows(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(windows):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+# --- Coverage against the templates' targets, hour by hour ---------------------------------------
 
 
-def coverage_by_hour(week_start: date) -> list[tuple[datetime, bool]]:
-    """Each hour of the week (local, so 23 or 25 on daylight-saving days) and whether a
-    non-uniformed unit is on duty for the whole of it."""
+@dataclass(frozen=True)
+class CoverageHour:
+    """One local hour: the non-uniformed units on duty for all of it, and the number wanted
+    (the targets of the shifts that cover it)."""
+
+    starts_at: datetime  # local
+    units: int
+    target: int
+    # The planning issue's recommendation for this hour; None until it lands (and then not shown).
+    recommended: int | None = None
+
+    @property
+    def level(self) -> str:
+        """ "none" (no unit: red), "below" (under target: amber) or "met" (green)."""
+        if self.units == 0:
+            return "none"
+        return "below" if self.units < self.target else "met"
+
+
+@dataclass(frozen=True)
+class CoverageSpan:
+    starts_at: datetime  # local
+    ends_at: datetime
+    units: int
+    target: int
+
+
+@dataclass
+class Coverage:
+    hours: list[CoverageHour]
+
+    @property
+    def by_day(self) -> list[tuple[date, list[CoverageHour]]]:
+        days: dict[date, list[CoverageHour]] = {}
+        for hour in self.hours:
+            days.setdefault(hour.starts_at.date(), []).append(hour)
+        return list(days.items())
+
+    @property
+    def gaps(self) -> list[tuple[datetime, datetime]]:
+        return merge_gaps([(hour.starts_at, hour.units > 0) for hour in self.hours])
+
+    @property
+    def gap_hours(self) -> int:
+        return sum(1 for hour in self.hours if hour.units == 0)
+
+    @property
+    def below_target_hours(self) -> int:
+        return sum(1 for hour in self.hours if hour.units < hour.target)
+
+    @property
+    def below_target(self) -> list[CoverageSpan]:
+        """Consecutive hours under target with the same figures, as one span each."""
+        spans: list[CoverageSpan] = []
+        for hour in self.hours:
+            if hour.units >= hour.target:
+                continue
+            start = hour.starts_at.astimezone(UTC)  # in UTC: wall-clock arithmetic is wrong across DST
+            last = spans[-1] if spans else None
+            if last and last.ends_at == start and (last.units, last.target) == (hour.units, hour.target):
+                spans[-1] = CoverageSpan(last.starts_at, start + HOUR, hour.units, hour.target)
+            else:
+                spans.append(CoverageSpan(start, start + HOUR, hour.units, hour.target))
+        return [CoverageSpan(local(s.starts_at), local(s.ends_at), s.units, s.target) for s in spans]
+
+
+def _covering(windows: list[tuple[datetime, datetime, int]], moment: datetime) -> int:
+    return sum(weight for start, end, weight in windows if start <= moment and moment + HOUR <= end)
+
+
+def coverage_against_targets(week_start: date) -> Coverage:
+    """Each local hour of the week (23 or 25 on the days the clocks change): how many
+    non-uniformed units with both members active are on duty for the whole hour -- a draft
+    week's units included, as planned -- against the sum of the targets of the shifts covering
+    the whole hour (a shift of no template wants none)."""
     start, end = week_bounds(week_start)
-    windows = _merged_windows(
-        list(
-            units_on_duty_between(start, end)
-            .filter(uniformed=False)
-            .filter(Q(clinician__active=True) & Q(officer__active=True))
-            .values_list("shift_starts_at", "shift_ends_at")
-        )
+    units = (
+        units_on_duty_between(start, end)
+        .filter(uniformed=False, clinician__active=True, officer__active=True)
+        .values_list("shift_starts_at", "shift_ends_at")
     )
+    unit_windows = [(unit_start, unit_end, 1) for unit_start, unit_end in units]
+    shifts = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start, template__isnull=False)
+    target_windows = list(shifts.values_list("starts_at", "ends_at", "template__target_units"))
     hours = []
     moment = start
     while moment < end:
-        hour_end = moment + timedelta(hours=1)
-        covered = any(w_start <= moment and hour_end <= w_end for w_start, w_end in windows)
-        hours.append((local(moment), covered))
-        moment = hour_end
-    return hours
+        hours.append(CoverageHour(local(moment), _covering(unit_windows, moment), _covering(target_windows, moment)))
+        moment += HOUR
+    return Coverage(hours)
+
+
+def coverage_by_hour(week_start: date) -> list[tuple[datetime, bool]]:
+    """Each hour of the week (local) and whether a non-uniformed unit is on duty for the whole of it."""
+    return [(hour.starts_at, hour.units > 0) for hour in coverage_against_targets(week_start).hours]
 
 
 def merge_gaps(hours: list[tuple[datetime, bool]]) -> list[tuple[datetime, datetime]]:
@@ -126,7 +261,46 @@ def merge_gaps(hours: list[tuple[datetime, bool]]) -> list[tuple[datetime, datet
             continue
         start = moment.astimezone(UTC)  # in UTC: wall-clock arithmetic is wrong across DST
         if gaps and gaps[-1][1] == start:
-            gaps[-1] = (gaps[-1][0], start + timedelta(hours=1))
+            gaps[-1] = (gaps[-1][0], start + HOUR)
         else:
-            gaps.append((start, start + timedelta(hours=1)))
+            gaps.append((start, start + HOUR))
     return [(local(start), local(end)) for start, end in gaps]
+
+
+# --- Person x day: everyone's week at a glance ---------------------------------------------------
+
+
+@dataclass
+class PersonWeek:
+    person: Clinician | Officer
+    role: str  # "Clinician" or "Officer"
+    days: list[list[Unit]]  # seven lists, Monday first: the units of shifts starting that day
+    worked: timedelta
+    flag: str  # credential_warning's sentence, or ""
+
+    @property
+    def hours(self) -> str:
+        return describe_hours(self.worked)
+
+
+def people_week(week_start: date, *, today: date | None = None) -> list[PersonWeek]:
+    """One row per active responder, clinicians then officers, by name."""
+    today = today or timezone.localdate()
+    start, end = week_bounds(week_start)
+    units = Unit.objects.filter(shift_starts_at__gte=start, shift_starts_at__lt=end).order_by("shift_starts_at")
+    units = list(units.only("call_sign", "draft", "uniformed", "shift_starts_at", "shift_ends_at",
+                            "clinician_id", "officer_id"))  # fmt: skip
+    by_member: dict[tuple[str, int], list[Unit]] = {}
+    for unit in units:
+        by_member.setdefault(("clinician_id", unit.clinician_id), []).append(unit)
+        by_member.setdefault(("officer_id", unit.officer_id), []).append(unit)
+    rows = []
+    for role, model, member in (("Clinician", Clinician, "clinician_id"), ("Officer", Officer, "officer_id")):
+        for person in model.objects.filter(active=True).order_by("name", "pk"):
+            theirs = by_member.get((member, person.pk), [])
+            days: list[list[Unit]] = [[] for _ in range(7)]
+            for unit in theirs:
+                days[(local(unit.shift_starts_at).date() - week_start).days].append(unit)
+            worked = sum((unit.shift_ends_at - unit.shift_starts_at for unit in theirs), timedelta(0))
+            rows.append(PersonWeek(person, role, days, worked, credential_warning(person, today)))
+    return rows

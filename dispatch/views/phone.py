@@ -24,6 +24,7 @@ from dispatch.views import MEMBER_ROLES, MOVE_LABELS, WEB, note_added
 from units import services as unit_services
 from units.membership import is_member
 from units.models import Unit
+from units.views.calendar import schedule_context
 
 S = CrisisCall.Status
 IOS = re.compile(r"iPhone|iPad|iPod")
@@ -123,7 +124,8 @@ def _notes_read(request, call: CrisisCall | None) -> list:
 
 @role_required(*MEMBER_ROLES)
 def my_unit(request):
-    return render(request, "dispatch/my_unit.html", my_unit_context(request, call_id=_asked_call_id(request)))
+    context = my_unit_context(request, call_id=_asked_call_id(request))
+    return render(request, "dispatch/my_unit.html", {**context, **schedule_context(request.user)})
 
 
 @require_GET
@@ -170,7 +172,7 @@ def _after_my_action(request, error: ApplicationError | None = None, success: st
     if request.htmx:
         return render(request, "dispatch/_my_call.html", context)
     if outcome_form is not None or note_form is not None:
-        return render(request, "dispatch/my_unit.html", context, status=400)
+        return render(request, "dispatch/my_unit.html", {**context, **schedule_context(request.user)}, status=400)
     return redirect("my-unit")
 
 

@@ -207,7 +207,8 @@
       var message = event.data || {};
       var push = message.type === "push" && message.payload;
       // A new call is one ring however it is learnt; each new safety flag is another.
-      if (push) { ring(push.kind + ":" + push.call_id + (push.kind === "safety_alert" ? ":" + push.alert_id : "")); }
+      // A schedule notice (no call) is news for later, not a call: it does not ring.
+      if (push && push.call_id) { ring(push.kind + ":" + push.call_id + (push.kind === "safety_alert" ? ":" + push.alert_id : "")); }
     });
   }
 }());

@@ -10,7 +10,7 @@ arguments below fails the test until it is given arguments or listed, with a rea
 ``NOT_CHECKED``; a new fragment (an htmx partial) fails it until a test below opens it in its page.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from coresponder.converters import IdConverter
 from dispatch.models import CrisisCall, Outcome
 from tests.conftest import ALL_ROLES
-from tests.factories import CallFactory, ClinicianFactory, OfficerFactory
+from tests.factories import CallFactory, ClinicianFactory, OfficerFactory, ShiftTemplateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 S = CrisisCall.Status
@@ -38,6 +38,7 @@ NOT_CHECKED = {
     "api/": "the API: JSON, its schema, and Swagger UI (a third-party page for developers)",
     "admin:": "Django's own admin: its templates are Django's, checked upstream, and only for staff",
     "healthz": "JSON for load balancers (and a 503 here, where beat does not run)",
+    "calendar-feed": "a calendar app's .ics feed (text/calendar), opened by its private token",
 }
 # Fragments htmx swaps into a page, and the test here that opens each one inside its page.
 FRAGMENTS = {
@@ -108,7 +109,8 @@ def program(users, unit_at, call_in):
     for disposition in (Outcome.Disposition.REFERRED, Outcome.Disposition.RESOLVED_ON_SCENE):
         closed = CallFactory(status=S.CLOSED, received_at=last_month, status_changed_at=last_month)
         Outcome.objects.create(call=closed, disposition=disposition, recorded_at=last_month)
-    return {"held": held, "queued": queued, "on_the_way": on_the_way, "unit": clinicians_unit}
+    template = ShiftTemplateFactory(name="Day", start_time=time(7), end_time=time(15), target_units=2)
+    return {"held": held, "queued": queued, "on_the_way": on_the_way, "unit": clinicians_unit, "template": template}
 
 
 def sample_arguments(name: str, arguments: dict, program) -> dict:
@@ -118,7 +120,9 @@ def sample_arguments(name: str, arguments: dict, program) -> dict:
     unreached until it is given one here."""
     if name == "board-decide":
         return {"call_id": program["held"].pk, "to_status": S.RECEIVED}
-    samples = {"call_id": program["queued"].pk, "unit_id": program["unit"].pk, "table": "calls"}
+    unit = program["unit"]
+    samples = {"call_id": program["queued"].pk, "unit_id": unit.pk, "table": "calls", "role": "clinician",
+               "person_id": unit.clinician_id, "shift_id": unit.shift_id, "template_id": program["template"].pk}  # fmt: skip
     return {
         argument: samples.get(argument, 1 if isinstance(converter, IdConverter | IntConverter) else "x")
         for argument, converter in arguments.items()
@@ -160,6 +164,7 @@ def test_every_page_any_role_can_open_has_no_serious_or_critical_violation(
     opened = {url for urls in pages.values() for url in urls}
     # The discovery found the pages the issue names (it would pass vacuously if it found none).
     assert {"/accounts/login/", "/me/", "/board/", "/roster/", "/reports/", "/audit/", "/triage/", "/"} <= opened
+    assert {"/people/", "/roster/templates/", "/roster/people/", f"/roster/units/{program['unit'].pk}/"} <= opened
 
     found = {}
     for who, urls in pages.items():

@@ -5,7 +5,7 @@ import pytest
 
 from dispatch.models import CrisisCall
 from dispatch.services import call_assign, call_transition
-from units.models import Unit
+from units.models import Clinician, Unit
 
 pytestmark = pytest.mark.django_db
 S = CrisisCall.Status
@@ -57,11 +57,14 @@ def test_a_unit_with_an_inactive_member_is_not_sent_even_by_hand(users, call_in,
 def test_a_clinician_deactivated_through_the_api_keeps_their_unit_off_a_call_sent_by_hand(api, call_in, unit_at):
     """The black-box probe: a supervisor deactivates a clinician; a dispatcher then sends their
     unit to a call, by the API and by the board. Both are refused, naming the clinician, and the
-    assign menu shows why."""
+    assign menu shows why. (While the unit is on shift the API refuses the deactivation itself --
+    take the unit off the roster first -- so the clinician is marked inactive in the database, as
+    a change outside the services would.)"""
     call = call_in(S.QUEUED)
     unit = unit_at(1, call_sign="CR-4", clinician__name="Dana Whitfield")
     deactivated = api("supervisor").patch(f"/api/v1/clinicians/{unit.clinician_id}/", {"active": False}, format="json")
-    assert deactivated.status_code == 200, deactivated.content
+    assert deactivated.status_code == 409 and deactivated.json()["error"]["code"] == "on_current_unit"
+    Clinician.objects.filter(pk=unit.clinician_id).update(active=False)
 
     refused = api("dispatcher").post(f"/api/v1/calls/{call.pk}/assign/", {"unit": unit.pk}, format="json")
 

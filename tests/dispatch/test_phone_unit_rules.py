@@ -168,14 +168,14 @@ def test_after_the_shift_the_clinician_still_gets_the_outcome_form_of_the_cleare
     assert "4100 Lindell Blvd" in page and "Record outcome and close" in page
     assert "is documenting" not in page and "Documenting — no new calls" not in page, "off duty: nothing to choose"
     client.post(f"/me/calls/{call.pk}/outcome/", OUTCOME)
-    assert "No unit today" in client.get("/me/").content.decode(), "recorded: the ended shift's unit is gone"
+    assert "<h1>No unit</h1>" in client.get("/me/").content.decode(), "recorded: the ended shift's unit is gone"
 
 
 def test_after_the_shift_the_officer_is_not_held_by_a_cleared_call_that_is_the_clinicians_to_record(
     client, users, ended_crew, call_in
 ):
     call_in(S.CLEARED, unit=ended_crew, address="4100 Lindell Blvd")
-    assert "No unit today" in logged_in(client, users["officer"]).get("/me/").content.decode()
+    assert "<h1>No unit</h1>" in logged_in(client, users["officer"]).get("/me/").content.decode()
 
 
 def test_the_next_shifts_unit_takes_over_once_it_may_log_on(client, users, ended_crew, call_in):

@@ -1,9 +1,11 @@
 """A hypothesis stateful test of calls and units: random intake (and 911's repeats of it), updates
 raising and lowering safety flags and moving calls, availability changes, assignment (and
 redelivery of it), manual moves (release, hold, back to queue), manual dispatch, reassignment,
-cancellation, outcomes and sweeps -- and, in triage mode, a counselor's decisions -- with the
-dispatcher's invariants checked after every step. The safety hold is one of them: no flagged call
-a dispatcher has not released is ever sent by the system, on any path."""
+cancellation, outcomes, sweeps and the roster's clock -- and, in triage mode, a counselor's
+decisions -- with the dispatcher's invariants checked after every step. The safety hold is one of
+them: no flagged call a dispatcher has not released is ever sent by the system, on any path.
+Another: a unit of an unpublished (draft) week, nearest of all to every call, never comes on duty
+and is never sent, by the system or by hand."""
 
 import contextlib
 import itertools
@@ -36,7 +38,7 @@ from dispatch.services import (
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
 from tests.places import DOWNTOWN, north_of
 from units.models import Unit
-from units.services import unit_set_status
+from units.services import unit_set_status, units_follow_clock
 
 S = CrisisCall.Status
 FLAGS = list(CrisisCall.SAFETY_FLAGS)
@@ -70,6 +72,12 @@ class Dispatching(RuleBasedStateMachine):
                     call_sign=f"SM-{i}",
                 )
             )
+        # In a draft week (never published), on a shift covering now, parked right downtown.
+        self.draft_unit = UnitFactory(
+            shift=shift, call_sign="SM-DRAFT", draft=True, status=Unit.Status.OFF_DUTY,
+            lat=DOWNTOWN[0], lon=DOWNTOWN[1], location_at=now,
+        )  # fmt: skip
+        self.units.append(self.draft_unit)
         self.calls: list[int] = []
         self.flagged_at_intake: set[int] = set()
         self.assignments_seen: set[int] = set()
@@ -134,14 +142,18 @@ class Dispatching(RuleBasedStateMachine):
         except ApplicationError:
             assert CrisisCall.objects.get(pk=pk).status == call.status, "a refused move changes nothing"
 
-    @rule(index=st.integers(0, 50), unit=st.integers(0, 2))
+    @rule(index=st.integers(0, 50), unit=st.integers(0, 3))
     def dispatcher_assigns(self, index, unit):
         if (pk := self.call_id(index)) is None:
             return
         with contextlib.suppress(ApplicationError):
             call_assign(call=CrisisCall.objects.get(pk=pk), unit=self.units[unit], actor=self.dispatcher, reason="sm")
 
-    @rule(unit=st.integers(0, 2), available=st.booleans())
+    @rule()
+    def roster_clock(self):
+        units_follow_clock()
+
+    @rule(unit=st.integers(0, 3), available=st.booleans())
     def unit_status(self, unit, available):
         with contextlib.suppress(ApplicationError):
             unit_set_status(unit=self.units[unit], status="available" if available else "out_of_service", reason="meal")
@@ -162,6 +174,12 @@ class Dispatching(RuleBasedStateMachine):
             if assignment.assigned_by_id is None:  # sent by the system, in the step just taken
                 assert not safety.awaits_release(assignment.call), f"call {assignment.call_id} sent automatically"
             self.assignments_seen.add(assignment.pk)
+
+    @invariant()
+    def a_draft_weeks_unit_never_comes_on_duty_nor_gets_a_call(self):
+        draft = Unit.objects.get(pk=self.draft_unit.pk)
+        assert (draft.draft, draft.status) == (True, Unit.Status.OFF_DUTY)
+        assert not Assignment.objects.filter(unit=draft).exists()
 
     @invariant()
     def no_unit_on_two_calls_and_no_call_on_two_units(self):

@@ -7,6 +7,7 @@ Views parse and authorise; ``units.services`` decides. Serializers here only val
 from units.api.common import ID_PATTERN
 from units.api.people import ClinicianViewSet, OfficerViewSet
 from units.api.shifts import ShiftViewSet
+from units.api.templates import ShiftTemplateViewSet
 from units.api.units import UnitViewSet
 
-__all__ = ["ID_PATTERN", "ClinicianViewSet", "OfficerViewSet", "ShiftViewSet", "UnitViewSet"]
+__all__ = ["ID_PATTERN", "ClinicianViewSet", "OfficerViewSet", "ShiftTemplateViewSet", "ShiftViewSet", "UnitViewSet"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+import django_filters
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
 from coresponder.roles import Role
@@ -11,10 +15,10 @@ from coresponder.strict import StrictModelSerializer
 from units import services
 from units.api.common import ID_PATTERN, SupervisorWritesDispatcherReads
 from units.models import Clinician, Credential, Officer
+from units.services.people import LANGUAGE_CODE, people_matching
+from units.services.rules import credential_warning
 
 # --- People -------------------------------------------------------------------------------------
-
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 
 class LanguagesField(serializers.ListField):
@@ -37,6 +41,14 @@ class ResponderSerializer(StrictModelSerializer):
         max_length=150, required=False, allow_null=True, allow_blank=True, help_text="Login of this person, if any."
     )
 
+    credential_warning = serializers.SerializerMethodField(
+        help_text='The licence or CIT training expired or expiring soon, e.g. "licence expires 12 Jan 2027"; '
+        '"" when neither.'
+    )
+
+    def get_credential_warning(self, person) -> str:
+        return credential_warning(person, timezone.localdate())
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["username"] = instance.user.username if instance.user_id else None
@@ -53,15 +65,56 @@ class ClinicianSerializer(ResponderSerializer):
 
     class Meta:
         model = Clinician
-        fields = ["id", "name", "credential", "languages", "active", "username"]
+        fields = ["id", "name", "credential", "licence_number", "licence_expires_on", "languages", "phone", "active",
+                  "username", "credential_warning"]  # fmt: skip
 
 
 class OfficerSerializer(ResponderSerializer):
     class Meta:
         model = Officer
-        fields = ["id", "name", "badge_number", "cit_trained", "languages", "active", "username"]
+        fields = ["id", "name", "badge_number", "cit_trained", "cit_trained_on", "cit_expires_on", "languages", "phone",
+                  "active", "username", "credential_warning"]  # fmt: skip
         # Uniqueness is the service's to say, in words, with a 409.
         extra_kwargs = {"badge_number": {"validators": []}}
+
+
+class PeopleFilter(django_filters.FilterSet):
+    search = extend_schema_field({"type": "string", "minLength": 1, "maxLength": 100})(
+        django_filters.CharFilter(
+            method="by_search", max_length=100, label="Name, login, badge or licence number contains"
+        )
+    )
+    language = extend_schema_field({"type": "string", "pattern": LANGUAGE_CODE.pattern})(
+        django_filters.CharFilter(
+            method="by_language",
+            validators=[RegexValidator(LANGUAGE_CODE, "Use an ISO 639-1 code such as 'es'.")],
+            label="Speaks this language (ISO 639-1)",
+        )
+    )
+    credential_expiring = django_filters.BooleanFilter(
+        method="by_credential", label="Licence or CIT training expired or expiring soon (true), or neither (false)"
+    )
+
+    def by_search(self, people, name, value):
+        return people_matching(people, search=value)
+
+    def by_language(self, people, name, value):
+        return people_matching(people, language=value)
+
+    def by_credential(self, people, name, value):
+        return people_matching(people, credential_expiring=value)
+
+
+class ClinicianFilter(PeopleFilter):
+    class Meta:
+        model = Clinician
+        fields = ["active"]
+
+
+class OfficerFilter(PeopleFilter):
+    class Meta:
+        model = Officer
+        fields = ["active"]
 
 
 class ResponderViewSet(
@@ -74,7 +127,6 @@ class ResponderViewSet(
     permission_classes = [SupervisorWritesDispatcherReads]
     lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "head", "options"]
-    filterset_fields = ["active"]
     role: str
 
     def get_queryset(self):
@@ -94,9 +146,11 @@ class ResponderViewSet(
 
 class ClinicianViewSet(ResponderViewSet):
     serializer_class = ClinicianSerializer
+    filterset_class = ClinicianFilter
     role = Role.CLINICIAN
 
 
 class OfficerViewSet(ResponderViewSet):
     serializer_class = OfficerSerializer
+    filterset_class = OfficerFilter
     role = Role.OFFICER

@@ -44,6 +44,7 @@ class UnitSerializer(StrictModelSerializer):
             "clinician",
             "officer",
             "uniformed",
+            "draft",
             "status",
             "lat",
             "lon",
@@ -57,6 +58,7 @@ class UnitSerializer(StrictModelSerializer):
             "override_reason",
         ]
         read_only_fields = [
+            "draft",
             "status",
             "lat",
             "lon",

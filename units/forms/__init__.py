@@ -1,3 +1,3 @@
-from units.forms.pairing import UnitPairForm
+from units.forms.pairing import AcceptSuggestionsForm, UnitPairForm
 
-__all__ = ["UnitPairForm"]
+__all__ = ["AcceptSuggestionsForm", "UnitPairForm"]

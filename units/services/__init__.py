@@ -2,9 +2,12 @@
 
 - ``rules``: may this clinician and this officer be paired for this shift (hard and soft rules);
 - ``people``: clinicians and officers, and their logins;
+- ``templates``: shift templates (their days and staffing targets);
+- ``candidates`` and ``gaps``: who is free for a shift, and pairings suggested for a week's gaps;
 - ``shifts``: shifts, and a week laid out from templates or copied from last week;
 - ``units``: pairings;
-- ``publication``: draft and published weeks, and telling people of their shifts;
+- ``publication``: draft and published weeks; ``notices`` tells people of their shifts, and
+  ``calendar`` gives each a private calendar feed;
 - ``status``: a unit's status and location, as its people set them and as the dispatcher moves it
   with its call (dispatch never writes a unit row itself);
 - ``clock``: units on and off duty at their shift's edges.
@@ -12,9 +15,10 @@
 The API, the web pages and the Celery tasks all call these functions; none holds a rule.
 """
 
+from units.services.calendar import calendar_for, calendar_link_make, calendar_link_revoke
 from units.services.clock import units_follow_clock
 from units.services.people import responder_save
-from units.services.publication import week_is_draft, week_of, week_publication, week_publish
+from units.services.publication import WeekState, week_is_draft, week_of, week_publication, week_publish, week_state
 from units.services.rules import HARD, SOFT, Breach, roster_breaches
 from units.services.shifts import (
     UNCHANGED,
@@ -37,6 +41,7 @@ from units.services.status import (
     unit_set_status,
     unit_status_entry,
 )
+from units.services.templates import template_reactivate, template_retire, template_save
 from units.services.units import unit_create, unit_delete, unit_update
 
 __all__ = [
@@ -47,6 +52,10 @@ __all__ = [
     "Breach",
     "Fix",
     "WeekReport",
+    "WeekState",
+    "calendar_for",
+    "calendar_link_make",
+    "calendar_link_revoke",
     "is_documenting",
     "responder_save",
     "roster_breaches",
@@ -54,6 +63,9 @@ __all__ = [
     "shift_delete",
     "shift_from_template",
     "shift_update",
+    "template_reactivate",
+    "template_retire",
+    "template_save",
     "unit_create",
     "unit_delete",
     "unit_engage",
@@ -70,4 +82,5 @@ __all__ = [
     "week_of",
     "week_publication",
     "week_publish",
+    "week_state",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from coresponder import audit, jobs
@@ -40,9 +40,31 @@ def _units_of_week(week_start: date):
     return Unit.objects.filter(shift_starts_at__gte=start, shift_starts_at__lt=end)
 
 
+def lock_weeks(*moments: datetime) -> None:
+    """Lock the weeks of these shift starts, in order, before any unit row: the order every path
+    takes (publishing locks its week, then its units), so two never wait for each other."""
+    for week_start in sorted({week_of(moment) for moment in moments}):
+        _lock_week(week_start)
+
+
+def _lock_week(week_start: date) -> None:
+    """Serialise, until the transaction ends, everything that asks whether a week is a draft or
+    publishes it: otherwise a pairing made while the week is being published could read "draft"
+    before the publication commits and stay a draft in a published week. (PostgreSQL's
+    transaction-level advisory lock; SQLite, for `make run`, has one writer at a time anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WEEK_LOCK_SPACE, week_start.toordinal()])
+
+
+WEEK_LOCK_SPACE = 16_001  # the first key of the roster's week locks (any constant no other lock uses)
+
+
 def week_is_draft(week_start: date, *, now: datetime | None = None) -> bool:
     """Would a unit paired now in this week be a draft? Yes until it is published, for a week that
-    has not begun or that still holds draft units; a begun week without drafts is live."""
+    has not begun or that still holds draft units; a begun week without drafts is live. Call it
+    in the transaction that pairs: the week stays locked, and the answer true, until it ends."""
+    _lock_week(week_start)
     if WeekPublication.objects.filter(week_start=week_start).exists():
         return False
     if week_start > week_start_of(timezone.localdate(now)):
@@ -52,6 +74,32 @@ def week_is_draft(week_start: date, *, now: datetime | None = None) -> bool:
 
 def week_publication(week_start: date) -> WeekPublication | None:
     return WeekPublication.objects.filter(week_start=week_start).select_related("published_by").first()
+
+
+DRAFT, PUBLISHED, LIVE = "draft", "published", "live"
+
+
+@dataclass(frozen=True)
+class WeekState:
+    """What a supervisor is told of a week: draft, published, or live (begun without a draft)."""
+
+    week_start: date
+    state: str
+    publication: WeekPublication | None
+    draft_units: int
+
+
+def week_state(week_start: date) -> WeekState:
+    week_start = week_start_of(week_start)
+    publication = week_publication(week_start)
+    if publication is not None:
+        state = PUBLISHED
+    elif week_is_draft(week_start):
+        state = DRAFT
+    else:
+        state = LIVE
+    drafts = _units_of_week(week_start).filter(draft=True).count() if state == DRAFT else 0
+    return WeekState(week_start, state, publication, drafts)
 
 
 @dataclass(frozen=True)
@@ -66,6 +114,7 @@ def week_publish(*, week_start: date, actor) -> Published:
     """Publish a week: its draft units become live and every responder in it is told. Publishing
     a published week again changes nothing and tells nobody."""
     week_start = week_start_of(week_start)
+    _lock_week(week_start)
     now = timezone.now()
     publication, created = WeekPublication.objects.get_or_create(
         week_start=week_start,

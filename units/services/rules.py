@@ -160,6 +160,9 @@ def roster_breaches(
     return breaches
 
 
+OVERRIDE_NEEDED = "Give a reason to break this rule on purpose, or choose someone else."
+
+
 def refuse_breaches(breaches: list[Breach], *, override_reason: str) -> None:
     """Raise for any hard breach, and for soft ones unless a supervisor gave a reason to override."""
     hard = [b for b in breaches if b.kind == HARD]
@@ -177,7 +180,7 @@ def refuse_breaches(breaches: list[Breach], *, override_reason: str) -> None:
         raise ConflictError(
             " ".join(b.sentence for b in soft) + " A supervisor may override this with a reason.",
             code="roster_rule_needs_override",
-            fields=fields_of(soft),
+            fields={**fields_of(soft), "override_reason": [OVERRIDE_NEEDED]},
         )
 
 

@@ -13,7 +13,7 @@ from coresponder import audit
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.localtime import describe_hours, local, local_datetime
 from units.models import Shift, ShiftTemplate, Unit
-from units.services.publication import tell_of_change_soon, week_is_draft, week_of
+from units.services.publication import lock_weeks, tell_of_change_soon, week_is_draft, week_of
 from units.services.rules import record_override, refuse_breaches, roster_breaches
 from units.services.status import follow_shift_window
 from units.services.units import save_unit, unit_create, unit_delete
@@ -77,12 +77,21 @@ def shift_update(
     ends_at: datetime | None = None,
     template: ShiftTemplate | object | None = UNCHANGED,
     override_reason: str = "",
+    expected: tuple[str, datetime, datetime] | None = None,
     actor=None,
 ) -> Shift:
     """Rename or move a shift. Moving it re-checks every rule for every unit on it (a soft rule
     needs ``override_reason``), moves their windows and puts each on or off duty for the new
-    times."""
+    times. ``expected``, the (name, starts_at, ends_at) the editor read, refuses the change (409
+    stale_edit) if someone renamed or moved the shift since (a shift has no ``updated_at``)."""
+    # The weeks first, then the rows: the order publishing takes (publication.lock_weeks).
+    lock_weeks(shift.starts_at, *([starts_at] if starts_at else []))
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if expected is not None and (shift.name, shift.starts_at, shift.ends_at) != expected:
+        raise ConflictError(
+            f"Someone changed {shift.name} since you opened it. Reload to see their change, then edit again.",
+            code="stale_edit",
+        )
     before = audit.snapshot(shift, SHIFT_FIELDS)
     before_start = shift.starts_at
     new_start = starts_at or shift.starts_at
@@ -191,7 +200,8 @@ def week_build_from_templates(
     *, week_start: date, templates: list[ShiftTemplate] | None = None, actor=None
 ) -> WeekReport:
     """Create, for each day of the week, one shift per active template that runs that day. Running it again adds nothing,
-    and so does running it twice at once: the second run takes the first one's shifts."""
+    and so does running it twice at once: the second run takes the first one's shifts. A day's shift the rules refuse
+    (a 16-hour template across the night the clocks go back lasts 17 h) is skipped, with the reason."""
     report = WeekReport()
     # Always the same order, so two runs at once wait for each other and never deadlock.
     templates = sorted(
@@ -202,7 +212,11 @@ def week_build_from_templates(
         for template in templates:
             if not template.runs_on(day):
                 continue
-            shift, created = shift_from_template(template=template, day=day, actor=actor)
+            try:
+                shift, created = shift_from_template(template=template, day=day, actor=actor)
+            except ApplicationError as refusal:
+                report.skipped.append(f"{template.name} {day:%a %d %b}: {refusal.detail}")
+                continue
             if created:
                 report.shifts_created.append(shift)
     return report

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coresponder import audit
 from coresponder.errors import ConflictError
+from coresponder.localtime import local
 from units.models import Clinician, Officer, Shift, Unit
-from units.services.publication import tell_of_change_soon, week_is_draft, week_of
+from units.services.publication import lock_weeks, tell_of_change_soon, week_is_draft, week_of
 from units.services.rules import lock_members, record_override, refuse_breaches, roster_breaches
 from units.services.status import follow_shift_window, lock_unit, status_for_clock
 
@@ -79,10 +82,23 @@ def unit_update(
     clinician: Clinician | None = None,
     officer: Officer | None = None,
     uniformed: bool | None = None,
+    expected_updated_at: datetime | None = None,
 ) -> Unit:
     """Change a unit. A new shift or member is checked against every rule again; changing only
-    the call sign or the uniform flag leaves the pairing (and any override on it) as it was."""
+    the call sign or the uniform flag leaves the pairing (and any override on it) as it was.
+
+    ``expected_updated_at`` is the unit's ``updated_at`` when the supervisor opened it: a unit
+    changed since (by another supervisor, or its status by the clock or a call) is refused, so
+    that nobody overwrites a change they have not seen."""
+    # The weeks first, then the unit's row: the order publishing takes (publication.lock_weeks).
+    lock_weeks(unit.shift_starts_at, *([shift.starts_at] if shift else []))
     unit = lock_unit(unit.pk)
+    if expected_updated_at is not None and unit.updated_at != expected_updated_at:
+        raise ConflictError(
+            f"{unit.call_sign} was changed at {local(unit.updated_at):%H:%M:%S}, after you opened it; "
+            "reload to see the change, then edit again.",
+            code="stale_edit",
+        )
     before = audit.snapshot(unit, UNIT_FIELDS)
     as_it_was = Unit.objects.select_related("clinician", "officer").get(pk=unit.pk)
     new_shift = shift or unit.shift
@@ -125,6 +141,7 @@ def unit_update(
 
 @transaction.atomic
 def unit_delete(*, unit: Unit, actor=None) -> None:
+    lock_weeks(unit.shift_starts_at)  # before the unit's row, as publishing does
     unit = lock_unit(unit.pk)
     if unit.status in Unit.BUSY_STATUSES:
         raise ConflictError(
