@@ -16,6 +16,14 @@ from django.utils import timezone
 
 from coresponder.errors import ApplicationError
 
+# The days this system handles: every week's and day's arithmetic (a week before, a week after,
+# a night shift into the next day) stays inside Python's dates and PostgreSQL's timestamps.
+FIRST_DAY, LAST_DAY = date(1900, 1, 8), date(9000, 1, 1)
+
+
+def in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
 
 def local(moment: datetime) -> datetime:
     return timezone.localtime(moment)

@@ -175,6 +175,16 @@ def test_an_unknown_token_is_a_404_that_does_not_write_the_token_to_the_log(maya
     assert Client().get("/calendar/" + "a" * 200 + ".ics").status_code == 404
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
+def test_a_calendar_apps_other_requests_are_refused_without_writing_the_token_to_the_log(maya, caplog, method):
+    token = calendar_link_make(maya.user)
+    client = Client(enforce_csrf_checks=True)  # as in production: a POST without a token is a CSRF failure
+    with caplog.at_level(logging.DEBUG):
+        response = getattr(client, method)(f"/calendar/{token}.ics")
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+    assert token not in caplog.text
+
+
 @pytest.mark.parametrize("who", EVERYONE)
 def test_only_a_clinician_or_an_officer_makes_or_revokes_a_link(who, users):
     client = Client()

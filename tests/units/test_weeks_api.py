@@ -75,3 +75,35 @@ def test_a_week_that_is_not_a_date_is_not_found(api, day):
     response = api("supervisor").get(f"/api/v1/weeks/{day}/")
     assert response.status_code == 404
     assert api("supervisor").post(f"/api/v1/weeks/{day}/publish/").status_code == 404
+
+
+def test_a_week_whose_draft_now_breaks_a_rule_is_not_published_until_it_is_fixed(api):
+    unit = pair_next_week()
+    # Paired with a valid licence; then the supervisor corrects its expiry to before the shift.
+    unit.clinician.licence_expires_on = next_monday() - timedelta(days=1)
+    unit.clinician.save()
+
+    refused = api("supervisor").post(f"/api/v1/weeks/{next_monday()}/publish/")
+
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "week_breaks_rules"
+    assert "CR-9" in refused.json()["error"]["detail"] and "licence" in refused.json()["error"]["detail"]
+    unit.refresh_from_db()
+    assert unit.draft and api("supervisor").get(f"/api/v1/weeks/{next_monday()}/").json()["state"] == "draft"
+    # Re-pairing the unit with someone whose licence holds lets the week through.
+    changed = api("supervisor").patch(f"/api/v1/units/{unit.pk}/",
+                                      {"clinician": ClinicianFactory().pk}, format="json")  # fmt: skip
+    assert changed.status_code == 200
+    assert api("supervisor").post(f"/api/v1/weeks/{next_monday()}/publish/").json()["state"] == "published"
+
+
+def test_a_live_unit_out_of_service_moved_into_a_draft_week_goes_off_duty_with_its_shift():
+    shift = ShiftFactory()  # on now, in this (live) week
+    unit = services.unit_create(call_sign="CR-1", shift=shift, clinician=ClinicianFactory(), officer=OfficerFactory())
+    services.unit_set_status(unit=unit, status=Unit.Status.OUT_OF_SERVICE, reason="meal")
+    later = week_bounds(next_monday())[0] + timedelta(hours=30)
+
+    services.shift_update(shift=shift, starts_at=later, ends_at=later + timedelta(hours=8))
+
+    unit.refresh_from_db()
+    assert (unit.draft, unit.status, unit.out_of_service_reason) == (True, Unit.Status.OFF_DUTY, "")

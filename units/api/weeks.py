@@ -10,10 +10,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coresponder.localtime import in_range
 from units import services
 from units.api.common import SupervisorWritesDispatcherReads
-
-FIRST_WEEK, LAST_WEEK = date(1900, 1, 8), date(9000, 1, 1)  # every week's arithmetic stays in range
 
 
 class WeekSerializer(serializers.Serializer):
@@ -42,7 +41,7 @@ def _week(day: str) -> date:
         parsed = date.fromisoformat(day)
     except ValueError:
         raise NotFound("Give the week as a date, e.g. 2026-12-07.") from None
-    if not FIRST_WEEK <= parsed <= LAST_WEEK:
+    if not in_range(parsed):
         raise NotFound("That week is outside the dates this system handles.")
     return parsed
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from coresponder.errors import ApplicationError
 from coresponder.forms import ApplicationErrorMixin
-from coresponder.localtime import local, local_datetime
+from coresponder.localtime import FIRST_DAY, LAST_DAY, in_range, local, local_datetime
 from units.models import Shift, ShiftTemplate
 
 WEEKDAYS = [(1, "Monday"), (2, "Tuesday"), (3, "Wednesday"), (4, "Thursday"), (5, "Friday"), (6, "Saturday"),
@@ -24,7 +24,6 @@ WEEKDAYS = [(1, "Monday"), (2, "Tuesday"), (3, "Wednesday"), (4, "Thursday"), (5
 TWICE = "On the night the clocks go back, a time that happens twice means the first (daylight-saving) one."
 NEXT_DAY = "At or before the start means the next day (23:00 to 07:00 is a night shift)."
 RELOAD = "This form is missing what it was opened with; reload the page and try again."
-EARLIEST, LATEST = date(1900, 1, 8), date(9000, 1, 1)  # keeps every day's arithmetic in range
 
 
 def time_input() -> forms.TimeInput:
@@ -137,8 +136,8 @@ class ShiftForm(HiddenErrorsMixin, ApplicationErrorMixin, forms.Form):
 
     def clean_date(self):
         day = self.cleaned_data["date"]
-        if not EARLIEST <= day <= LATEST:
-            raise forms.ValidationError(f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.")
+        if not in_range(day):
+            raise forms.ValidationError(f"Choose a date between {FIRST_DAY:%Y} and {LAST_DAY:%Y}.")
         return day
 
     def clean(self):

@@ -39,7 +39,7 @@ from units.models import Clinician, Officer, Shift, ShiftTemplate, Unit
 from units.selectors import shifts_in_week
 from units.services.candidates import Window, shifts_near, utc
 from units.services.publication import lock_weeks
-from units.services.rules import member_breaches
+from units.services.rules import lock_members, member_breaches
 from units.services.units import unit_create
 
 
@@ -210,11 +210,11 @@ def week_gaps(week_start: date, *, now: datetime | None = None, chooser: Chooser
 
 
 def _lock_people(picks: list[Pick]) -> None:
-    """Every clinician, then every officer, by id, then the weeks: the order unit_create takes for
-    one pairing, so accepting many never deadlocks with a single pairing or another acceptance."""
-    list(Clinician.objects.select_for_update().filter(pk__in=[p.clinician.pk for p in picks]).order_by("pk"))
-    list(Officer.objects.select_for_update().filter(pk__in=[p.officer.pk for p in picks]).order_by("pk"))
+    """The weeks, then every clinician and every officer of the picks: the roster's lock order
+    (rules.lock_members), so accepting many never deadlocks with a single pairing or another
+    acceptance."""
     lock_weeks(*(pick.shift.starts_at for pick in picks))
+    lock_members([pick.clinician for pick in picks], [pick.officer for pick in picks])
 
 
 @transaction.atomic

@@ -27,11 +27,11 @@ from coresponder.localtime import week_bounds
 from push import alerts
 from units.membership import display_name
 from units.services.calendar import ScheduledShift, schedule_of
-from units.services.publication import CHANGED, PUBLISHED
+from units.services.publication import TOLD_CHANGED, TOLD_PUBLISHED
 
 logger = logging.getLogger(__name__)
 
-KINDS = (PUBLISHED, CHANGED)
+KINDS = (TOLD_PUBLISHED, TOLD_CHANGED)
 REMEMBER_SECONDS = 14 * 24 * 3600  # past the end of any week still being told of
 
 
@@ -64,7 +64,7 @@ def schedule_email(user, week_start: date, kind: str, shifts: list[ScheduledShif
     """The notice's subject and plain-text body."""
     subject = f"Your shifts for the week of {week_label(week_start)} ({kind})"
     week = f"the week of Monday {week_label(week_start)} {week_start.year}"
-    if kind == PUBLISHED:
+    if kind == TOLD_PUBLISHED:
         opening = f"The roster for {week} has been published."
     else:
         opening = f"Your shifts in {week} have changed."

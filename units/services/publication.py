@@ -21,13 +21,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from coresponder import audit, jobs
+from coresponder.errors import ConflictError
 from coresponder.localtime import local, week_bounds, week_start_of
 from units.models import Unit, WeekPublication
+from units.services.rules import HARD, roster_breaches
 from units.services.status import follow_shift_window
 
 TELL_SCHEDULE = "units.tasks.tell_schedule"
-PUBLISHED = "published"  # the week was published: here are your shifts
-CHANGED = "changed"  # a published week changed: here are your shifts now
+# What a responder is told (units.services.notices), by kind.
+TOLD_PUBLISHED = "published"  # the week was published: here are your shifts
+TOLD_CHANGED = "changed"  # a published week changed: here are your shifts now
 
 
 def week_of(moment: datetime) -> date:
@@ -122,7 +125,11 @@ def week_publish(*, week_start: date, actor) -> Published:
     )
     if not created:
         return Published(publication, 0, 0)
-    drafts = list(_units_of_week(week_start).filter(draft=True).select_for_update().order_by("pk"))
+    drafts = list(
+        _units_of_week(week_start).filter(draft=True).select_for_update(of=("self",))
+        .select_related("shift", "clinician", "officer").order_by("shift_starts_at", "call_sign", "pk")
+    )  # fmt: skip
+    _refuse_broken_rules(drafts)
     moves = []
     for unit in drafts:
         unit.draft = False
@@ -133,10 +140,29 @@ def week_publish(*, week_start: date, actor) -> Published:
     audit.record("week.published", publication, actor=actor,
                  changes={"units_made_live": [0, len(drafts)], "people_told": [0, len(people)]})  # fmt: skip
     audit.record_all(moves)
-    _tell_soon(people, week_start, PUBLISHED)
+    _tell_soon(people, week_start, TOLD_PUBLISHED)
     if moves:
         jobs.serve_queue_soon()
     return Published(publication, len(drafts), len(people))
+
+
+def _refuse_broken_rules(drafts: list[Unit]) -> None:
+    """The roster may have changed since a draft was paired (a licence's expiry corrected, a
+    person deactivated, the limits changed): every draft is checked again, and a week with one
+    that now breaks a hard rule, or a soft one nobody overrode, is not published (409, each
+    named with its rule)."""
+    broken = []
+    for unit in drafts:
+        found = roster_breaches(shift=unit.shift, clinician=unit.clinician, officer=unit.officer,
+                                exclude_unit_id=unit.pk)  # fmt: skip
+        if unit.rule_override_reason:
+            found = [breach for breach in found if breach.kind == HARD]
+        broken += [f"{unit.call_sign} on {unit.shift.name}: {breach.sentence}" for breach in found]
+    if broken:
+        raise ConflictError(
+            "The week is not published: re-pair or override these first. " + " ".join(broken),
+            code="week_breaks_rules",
+        )
 
 
 def _people_of(units) -> set[int]:
@@ -165,4 +191,4 @@ def tell_of_change_soon(*units: Unit | None) -> None:
         logins = {unit.clinician.user_id, unit.officer.user_id} - {None}
         by_week.setdefault(week_of(unit.shift_starts_at), set()).update(logins)
     for week_start, user_ids in by_week.items():
-        _tell_soon(user_ids, week_start, CHANGED)
+        _tell_soon(user_ids, week_start, TOLD_CHANGED)

@@ -14,7 +14,7 @@ from coresponder.errors import ApplicationError, ConflictError
 from coresponder.localtime import describe_hours, local, local_datetime
 from units.models import Shift, ShiftTemplate, Unit
 from units.services.publication import lock_weeks, tell_of_change_soon, week_is_draft, week_of
-from units.services.rules import record_override, refuse_breaches, roster_breaches
+from units.services.rules import lock_members, record_override, refuse_breaches, roster_breaches
 from units.services.status import follow_shift_window
 from units.services.units import save_unit, unit_create, unit_delete
 
@@ -104,6 +104,8 @@ def shift_update(
         raise ConflictError(
             "A unit on this shift is on a call; move the shift after the call is cleared.", code="unit_busy"
         )
+    # Their people too, so a pairing made meanwhile cannot break their rest or hours with this move.
+    lock_members([unit.clinician for unit in units], [unit.officer for unit in units])
     probe = Shift(pk=shift.pk, name=shift.name, starts_at=new_start, ends_at=new_end)
     breaches_by_unit = {
         unit.pk: roster_breaches(shift=probe, clinician=unit.clinician, officer=unit.officer, exclude_unit_id=unit.pk)
@@ -143,6 +145,7 @@ def shift_update(
 def shift_delete(*, shift: Shift, actor=None) -> None:
     """Delete a shift and unpair its units (each audited, its people told), unless one of them is
     on a call or has answered calls (409: nothing is deleted)."""
+    lock_weeks(shift.starts_at)  # the roster's lock order: rules.lock_members
     shift = Shift.objects.select_for_update().get(pk=shift.pk)
     for unit in shift.units.order_by("pk"):
         unit_delete(unit=unit, actor=actor)

@@ -30,11 +30,15 @@ def status_for_clock(starts_at: datetime, ends_at: datetime, now: datetime, *, d
 
 def follow_shift_window(unit: Unit, now: datetime, *, actor, note: str):
     """A unit whose shift window changed takes the clock's status for it, unless a call or its
-    people set its status (on a call, out of service). The caller saves the unit and writes the
-    audit entry returned for a change of status (None when the status stays)."""
+    people set its status (on a call, out of service) -- or it has just become a draft (moved
+    into an unpublished week), which puts it off duty whatever its people had set. The caller
+    saves the unit and writes the audit entry returned for a change of status (None when the
+    status stays)."""
     from_status = unit.status
-    if unit.status in Unit.CLOCK_STATUSES:
+    if unit.status in Unit.CLOCK_STATUSES or (unit.draft and unit.status in Unit.ON_DUTY_IDLE_STATUSES):
         unit.status = status_for_clock(unit.shift_starts_at, unit.shift_ends_at, now, draft=unit.draft)
+        if unit.status == Unit.Status.OFF_DUTY:
+            unit.out_of_service_reason = ""
     if unit.status != from_status:
         unit.status_changed_at = now
     return (

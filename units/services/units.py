@@ -29,7 +29,8 @@ def unit_create(
 ) -> Unit:
     """Pair a clinician and an officer for a shift, after checking every roster rule. In a draft
     week the unit is a draft too (units.services.publication)."""
-    lock_members(clinician, officer)
+    lock_weeks(shift.starts_at)  # the roster's lock order: rules.lock_members
+    lock_members([clinician], [officer])
     breaches = roster_breaches(shift=shift, clinician=clinician, officer=officer, call_sign=call_sign)
     refuse_breaches(breaches, override_reason=override_reason)
     now = timezone.now()
@@ -90,7 +91,7 @@ def unit_update(
     ``expected_updated_at`` is the unit's ``updated_at`` when the supervisor opened it: a unit
     changed since (by another supervisor, or its status by the clock or a call) is refused, so
     that nobody overwrites a change they have not seen."""
-    # The weeks first, then the unit's row: the order publishing takes (publication.lock_weeks).
+    # The weeks first, then the unit's row, then the people: the roster's lock order (rules.lock_members).
     lock_weeks(unit.shift_starts_at, *([shift.starts_at] if shift else []))
     unit = lock_unit(unit.pk)
     if expected_updated_at is not None and unit.updated_at != expected_updated_at:
@@ -110,7 +111,7 @@ def unit_update(
             f"{unit.call_sign} is on a call; change the pairing after the call is cleared.", code="unit_busy"
         )
     if repairing:
-        lock_members(new_clinician, new_officer)
+        lock_members([new_clinician], [new_officer])
         breaches = roster_breaches(
             shift=new_shift, clinician=new_clinician, officer=new_officer, call_sign=call_sign or unit.call_sign,
             exclude_unit_id=unit.pk,
@@ -134,7 +135,7 @@ def unit_update(
     changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
     entry = audit.entry("unit.changed", unit, actor=actor, changes=changes, note=override_reason)
     audit.record_all([entry, status_entry] if status_entry else [entry])
-    if repairing:
+    if changes:  # a new partner, shift, call sign or uniform: its people are told (a live week's)
         tell_of_change_soon(as_it_was, unit)
     return unit
 

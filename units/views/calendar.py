@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import HttpResponse, HttpResponseNotFound
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseNotFound
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from coresponder.roles import Role
 from coresponder.web import role_required
@@ -34,13 +35,20 @@ def schedule_context(user) -> dict:
     }
 
 
-@require_safe
+def _unlogged(response: HttpResponse) -> HttpResponse:
+    response._has_been_logged = True  # Django's request log would write the path, and the token with it
+    return response
+
+
+@csrf_exempt  # a refused POST would be logged, path and token included; the feed changes nothing
 def calendar_feed(request, token: str):
+    if request.method not in ("GET", "HEAD"):  # calendar apps probe with OPTIONS, PROPFIND...
+        return _unlogged(HttpResponseNotAllowed(["GET", "HEAD"]))
     found = calendar.calendar_for(token, site=request.get_host().partition(":")[0])
     if found is None:
-        response = HttpResponseNotFound("No calendar at this address.\n", content_type="text/plain; charset=utf-8")
-        response._has_been_logged = True  # Django's request log would write the path, and the token with it
-        return response
+        return _unlogged(
+            HttpResponseNotFound("No calendar at this address.\n", content_type="text/plain; charset=utf-8")
+        )
     response = HttpResponse(found.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="shifts.ics"'
     patch_cache_control(response, private=True, no_store=True)

@@ -9,7 +9,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from coresponder.localtime import local, week_bounds, week_start_of
+from coresponder.errors import ApplicationError
+from coresponder.localtime import in_range, local, week_bounds, week_start_of
 from coresponder.roles import Role
 from coresponder.web import role_required
 from units import services
@@ -23,7 +24,7 @@ def week_from(request) -> date:
         day = date.fromisoformat(raw)
     except ValueError:
         day = timezone.localdate()
-    if not date(1900, 1, 8) <= day <= date(9000, 1, 1):  # keeps every week's arithmetic in range
+    if not in_range(day):
         day = timezone.localdate()
     return week_start_of(day)
 
@@ -36,7 +37,7 @@ def _week_url(name: str, week_start: date) -> str:
     return f"{reverse(name)}?week={week_start.isoformat()}"
 
 
-def week_state(week_start: date) -> dict:
+def _publication_context(week_start: date) -> dict:
     """Draft, published or live, for the publication block (units.services.publication)."""
     state = services.week_state(week_start)
     return {
@@ -64,7 +65,7 @@ def render_roster(request, week_start: date, form: UnitPairForm | None = None, s
             "shift_add": _week_url("shift-add", week_start),
             "fill_gaps": _week_url("roster-fill-gaps", week_start),
         },
-        **week_state(week_start),
+        **_publication_context(week_start),
     }
     template = "units/_pair_form.html" if request.htmx and request.method == "POST" else "units/roster.html"
     return render(request, template, context, status=status)
@@ -93,7 +94,11 @@ def roster_publish(request):
         messages.info(request, f"Week of {week_start:%d %b} was already published on "
                                f"{local(already.published_at):%a %d %b %H:%M}{by}.")  # fmt: skip
         return redirect(roster_url(week_start))
-    result = services.week_publish(week_start=week_start, actor=request.user)
+    try:
+        result = services.week_publish(week_start=week_start, actor=request.user)
+    except ApplicationError as refusal:  # a draft now breaks a rule: nothing is published
+        messages.error(request, refusal.detail)
+        return redirect(roster_url(week_start))
     units = f"{result.units_made_live} unit{pluralize(result.units_made_live)}"
     people = f"{result.people_told} {'person' if result.people_told == 1 else 'people'}"
     messages.success(request, f"Week published: {units} live, {people} told.")
@@ -110,7 +115,7 @@ def roster_people_week(request):
         "previous_week": week_start - timedelta(days=7),
         "next_week": week_start + timedelta(days=7),
         "this_week": week_start_of(timezone.localdate()),
-        **week_state(week_start),
+        **_publication_context(week_start),
     }
     return render(request, "units/people_week.html", context)
 
