@@ -8,9 +8,10 @@ from coresponder.auth import LoginForm
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
-    """The page a set-password link opens (coresponder.invites): the person chooses their
+    """The page a set-password link opens (units.services.invites): the person chooses their
     password, then logs in. A login that has been turned off (a deactivated responder) gets the
-    same "this link no longer works" page as a used or expired link."""
+    same "this link no longer works" page as a used or expired link; so does theirs once turned
+    back on, since deactivation cleared the password the link was made with."""
 
     template_name = "registration/set_password.html"
     success_url = reverse_lazy("login")

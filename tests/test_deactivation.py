@@ -1,14 +1,21 @@
 """Deactivating a clinician or officer ends their access: their API tokens stop working, their
-web sessions end, their logins are refused, and the audit log says each; reactivating lets them
-log in again with their password, but their old tokens and sessions stay gone."""
+web sessions end, their logins are refused, their password is cleared, and the audit log says
+each; reactivating turns the login back on, but they log in only once they set a password with a
+new link, and their old tokens and sessions stay gone. Nobody is deactivated while a unit of
+theirs is on shift or not off duty."""
+
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from coresponder.models import AuditEntry
-from tests.factories import ClinicianFactory, OfficerFactory, UserFactory
+from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
+from tests.test_invites import can_log_in, link_in, set_password
+from units.models import Clinician, Unit
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
@@ -56,15 +63,28 @@ def test_deactivating_a_person_ends_their_tokens_sessions_and_logins(api, users,
 
 
 @pytest.mark.parametrize(("collection", "factory", "who"), PEOPLE)
-def test_reactivating_a_person_lets_them_log_in_again_but_revives_no_token(api, users, collection, factory, who):
+def test_reactivating_a_person_turns_their_login_on_but_they_need_a_new_link(api, users, collection, factory, who):
+    """A deactivated person has left the program: their old password (written down, shared, saved
+    on a phone they no longer have) does not come back with them. Their supervisor gives them a
+    new set-password link, as to a new starter."""
     person = factory(user=users[who])
     token = token_client(users[who])
     api("supervisor").patch(f"/api/v1/{collection}/{person.pk}/", {"active": False})
     api("supervisor").patch(f"/api/v1/{collection}/{person.pk}/", {"active": True})
 
-    assert logged_in(who).get("/me/").status_code == 200
+    old_password = Client().post(LOGIN, {"username": who, "password": "pass-word-123"})
+    assert old_password.status_code == 200, "the password they had before they left no longer works"
     assert token.get("/api/v1/calls/").status_code == 401, "a token revoked stays revoked"
     assert AuditEntry.objects.filter(action="auth.login_enabled", object_id=who, actor_name="supervisor").count() == 1
+    assert (
+        AuditEntry.objects.filter(action="auth.password_cleared", object_id=who, actor_name="supervisor").count() == 1
+    )
+
+    supervisor = Client()
+    supervisor.force_login(users["supervisor"])
+    link = link_in(supervisor.post(f"/people/{who}/{person.pk}/new-link/"))
+    set_password(link)
+    assert can_log_in(who), "a new link lets them back in"
 
 
 def test_other_changes_to_a_person_leave_their_access_alone(api, users):
@@ -117,3 +137,29 @@ def test_a_person_on_a_unit_on_shift_now_is_not_deactivated_and_keeps_their_acce
     answer = api("supervisor").patch(f"/api/v1/clinicians/{unit.clinician_id}/", {"active": False})
     assert (answer.status_code, answer.json()["error"]["code"]) == (409, "on_current_unit")
     assert phone.get("/me/").status_code == 200, "a unit on shift keeps its clinician logged in"
+
+
+# A unit off its shift's window that is not off duty still holds its people: busy on a call past
+# the shift's end, logged on before it starts, or set out of service after it ended.
+ENGAGED = [
+    (Unit.Status.ON_SCENE, timedelta(hours=-9), timedelta(minutes=-30), "on a call in CR-4 (on scene)"),
+    (Unit.Status.AVAILABLE, timedelta(minutes=20), timedelta(hours=8, minutes=20), "available in CR-4 before its shift starts"),
+    (Unit.Status.OUT_OF_SERVICE, timedelta(hours=-9), timedelta(hours=-1), "out of service in CR-4 after its shift ended"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("status", "starts", "ends", "said"), ENGAGED)
+def test_a_person_whose_unit_is_not_off_duty_is_not_deactivated_even_outside_its_shift(
+    api, users, status, starts, ends, said
+):
+    now = timezone.now()
+    shift = ShiftFactory(starts_at=now + starts, ends_at=now + ends)
+    reason = "meal" if status == Unit.Status.OUT_OF_SERVICE else ""
+    unit = UnitFactory(call_sign="CR-4", shift=shift, status=status, out_of_service_reason=reason,
+                       clinician=ClinicianFactory(name="Maya Patel", user=users["clinician"]))  # fmt: skip
+    phone = logged_in("clinician")
+    answer = api("supervisor").patch(f"/api/v1/clinicians/{unit.clinician_id}/", {"active": False})
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "on_current_unit")
+    assert answer.json()["error"]["detail"].startswith(f"Maya Patel is {said}")
+    assert Clinician.objects.get().active
+    assert phone.get("/me/").status_code == 200, "their unit keeps its clinician logged in"

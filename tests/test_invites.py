@@ -12,10 +12,11 @@ from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 
-from coresponder.invites import username_suggestion
+from coresponder.errors import ConflictError
 from coresponder.models import AuditEntry
 from tests.factories import ClinicianFactory, OfficerFactory, UserFactory
 from units.models import Clinician
+from units.services.invites import login_invite, username_suggestion
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "violet-harbour-42"
@@ -189,3 +190,80 @@ def test_only_supervisors_invite_or_make_links(client, users, who):
 def test_a_made_up_link_shows_the_page_saying_it_does_not_work(client):
     response = client.get("/accounts/set-password/x/y/")
     assert response.status_code == 200 and "This link no longer works" in response.content.decode()
+
+
+def test_of_two_invitations_at_once_the_second_is_refused_and_the_first_login_and_link_stay(supervisor):
+    maya = ClinicianFactory(name="Maya Patel")
+    second_tab = Clinician.objects.get(pk=maya.pk)  # read by a second supervisor before the first invited
+    first = invite(supervisor, "clinician", maya, "maya.patel")
+    with pytest.raises(ConflictError) as refused:
+        login_invite(responder=second_tab, role="clinician", username="mpatel")
+    assert (refused.value.status_code, refused.value.code) == (409, "has_login")
+    assert Clinician.objects.get().user.username == "maya.patel"
+    assert not User.objects.filter(username="mpatel").exists()
+    assert link_works(first), "the first login and its link survive"
+
+
+@pytest.mark.parametrize("typed", ["root", "ROOT"])
+def test_a_supervisor_cannot_take_over_an_administrators_login(supervisor, api, typed):
+    root = User.objects.create_superuser("root", "root@example.org", "root-password-123")
+    maya = ClinicianFactory(name="Maya Patel")
+    answer = api("supervisor").patch(f"/api/v1/clinicians/{maya.pk}/", {"username": typed}, format="json")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "username_taken")
+    assert answer.json()["error"]["fields"] == {"username": ["Belongs to an administrator's login."]}
+
+    Clinician.objects.filter(pk=maya.pk).update(user=root)  # linked before the service checked this
+    response = supervisor.post(f"/people/clinician/{maya.pk}/new-link/", follow=True)
+    page = response.content.decode()
+    assert "The login root is an administrator&#x27;s; a responder needs a login of their own." in page
+    assert "/accounts/set-password/" not in page
+    root.refresh_from_db()
+    assert root.check_password("root-password-123") and root.is_superuser
+
+
+def test_a_new_link_is_refused_for_a_login_outside_the_persons_role(supervisor, users):
+    maya = ClinicianFactory(name="Maya Patel", user=users["dispatcher"])  # linked before the service checked this
+    response = supervisor.post(f"/people/clinician/{maya.pk}/new-link/", follow=True)
+    assert "The login dispatcher has the role dispatcher" in response.content.decode()
+    assert can_log_in("dispatcher", "pass-word-123"), "the dispatcher's password is untouched"
+
+
+def test_a_link_given_before_deactivation_stays_dead_after_reactivation(supervisor, api):
+    dana = OfficerFactory(name="Dana Reyes")
+    before = invite(supervisor, "officer", dana, "dana.reyes")
+    assert api("supervisor").patch(f"/api/v1/officers/{dana.pk}/", {"active": False}).status_code == 200
+    assert api("supervisor").patch(f"/api/v1/officers/{dana.pk}/", {"active": True}).status_code == 200
+    assert not link_works(before)
+    set_password(link_in(supervisor.post(f"/people/officer/{dana.pk}/new-link/")))
+    assert can_log_in("dana.reyes")
+
+
+def test_a_reset_password_is_told_to_the_person_by_e_mail(supervisor, mailoutbox, django_capture_on_commit_callbacks):
+    maya = ClinicianFactory(name="Maya Patel")
+    set_password(invite(supervisor, "clinician", maya, "maya.patel", "maya@example.org"))
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert supervisor.post(f"/people/clinician/{maya.pk}/new-link/").status_code == 200
+    [mail] = mailoutbox
+    assert (mail.to, mail.subject) == (["maya@example.org"], "Your password was reset")
+    assert "(login maya.patel) was reset by supervisor on " in mail.body
+    assert "If you did not ask for this, tell your supervisor now." in mail.body
+    assert AuditEntry.objects.filter(action="user.password_link", note="password cleared").count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor.post(f"/people/clinician/{maya.pk}/new-link/")  # no password to clear this time
+    assert len(mailoutbox) == 1, "a new link for someone with no password yet tells nobody"
+
+
+def test_a_mail_server_that_fails_leaves_the_reset_done_and_is_logged(
+    supervisor, settings, caplog, django_capture_on_commit_callbacks
+):
+    maya = ClinicianFactory(name="Maya Patel")
+    set_password(invite(supervisor, "clinician", maya, "maya.patel", "maya@example.org"))
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there: connection refused
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor.post(f"/people/clinician/{maya.pk}/new-link/")
+    assert response.status_code == 200 and link_in(response)
+    assert not can_log_in("maya.patel"), "the reset is done"
+    assert "Could not tell login maya.patel that their password was reset" in caplog.text

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from coresponder.localtime import describe_hours, local, week_bounds
+from coresponder.localtime import describe_hours, describe_window, local, week_bounds
 from dispatch.models import Assignment, CrisisCall
 from units.models import Clinician, Officer, Shift, ShiftTemplate, Unit
 from units.services.rules import credential_warning  # a pure function of the rules: no query, no write
@@ -304,3 +304,73 @@ def people_week(week_start: date, *, today: date | None = None) -> list[PersonWe
             worked = sum((unit.shift_ends_at - unit.shift_starts_at for unit in theirs), timedelta(0))
             rows.append(PersonWeek(person, role, days, worked, credential_warning(person, today)))
     return rows
+
+
+# --- People -------------------------------------------------------------------------------------
+
+
+def people_matching(
+    people: QuerySet,
+    *,
+    search: str = "",
+    language: str = "",
+    credential_expiring: bool | None = None,
+    today: date | None = None,
+) -> QuerySet:
+    """``people`` (clinicians or officers) narrowed: ``search`` in their name, login, badge or
+    licence number; speaking ``language``; with (True) or without (False) a credential warning."""
+    model = people.model
+    if search:
+        number = "licence_number" if model is Clinician else "badge_number"
+        people = people.filter(
+            Q(name__icontains=search) | Q(user__username__icontains=search) | Q(**{f"{number}__icontains": search})
+        )
+    if language:
+        people = people.filter(languages__contains=[language])
+    if credential_expiring is not None:
+        # credential_warning is the rule's one home: it is asked of everyone with an expiry date
+        # (a program has a few hundred people at most).
+        today = today or timezone.localdate()
+        expiry = model.credential_expiry_field
+        dated = model.objects.filter(**{f"{expiry}__isnull": False}).only("pk", expiry)
+        warned = [person.pk for person in dated if credential_warning(person, today)]
+        people = people.filter(pk__in=warned) if credential_expiring else people.exclude(pk__in=warned)
+    return people
+
+
+@dataclass
+class PersonRow:
+    person: Clinician | Officer
+    role: str  # "clinician" or "officer"
+    warning: str
+    unit: Unit | None  # the unit they are in now, or their next one
+    now: datetime
+    unit_link: str = ""  # where the page shows that unit (the view knows the roster's addresses)
+
+    @property
+    def unit_when(self) -> str:
+        if self.unit is None:
+            return ""
+        when = "on shift now" if self.unit.on_shift_at(self.now) else "next"
+        return f"{when}, {describe_window(self.unit.shift_starts_at, self.unit.shift_ends_at)}"
+
+
+def people_directory(
+    *, q: str, role: str, active: str, language: str, expiring: bool, now: datetime
+) -> list[PersonRow]:
+    """The rows of the people list: a query per kind of person and one for their units, however many."""
+    today = local(now).date()
+    models = {"clinician": Clinician, "officer": Officer}
+    kinds = {"clinicians": ["clinician"], "officers": ["officer"]}.get(role, ["clinician", "officer"])
+    found = []
+    for kind in kinds:
+        people = models[kind].objects.select_related("user")
+        if active != "all":
+            people = people.filter(active=active == "active")
+        people = people_matching(people, search=q, language=language, credential_expiring=expiring or None, today=today)
+        ahead = Unit.objects.filter(**{kind: OuterRef("pk")}, shift_ends_at__gt=now).order_by("shift_starts_at", "pk")
+        found += [(kind, person) for person in people.annotate(unit_id=Subquery(ahead.values("pk")[:1]))]
+    units = Unit.objects.in_bulk([person.unit_id for _, person in found if person.unit_id])
+    rows = [PersonRow(person, kind, credential_warning(person, today), units.get(person.unit_id), now)
+            for kind, person in found]  # fmt: skip
+    return sorted(rows, key=lambda row: (row.person.name.lower(), row.role, row.person.pk))

@@ -5,12 +5,13 @@ mid-shift, a stale edit)."""
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from coresponder.errors import ConflictError
 from tests.conftest import EVERYONE, expected
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory, UnitFactory, UserFactory
-from units.models import Officer, Unit
+from units.models import Clinician, Officer, Unit
 from units.services import responder_save
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def test_deactivating_someone_on_a_unit_on_shift_now_is_a_409(api, collection, m
     answer = api("supervisor").patch(f"/api/v1/{collection}/{person.pk}/", {"active": False})
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "on_current_unit"
-    assert answer.json()["error"]["detail"].startswith(f"{person.name} is in CR-7 on shift now (")
+    assert answer.json()["error"]["detail"].startswith(f"{person.name} is on shift now in CR-7 (")
     person.refresh_from_db()
     assert person.active
 
@@ -152,3 +153,58 @@ def test_a_change_applies_to_the_latest_version_of_the_person(users):
     responder_save(responder=second, role="officer", name="Dana Reyes-Hall")
     stored = Officer.objects.get()
     assert (stored.name, stored.phone) == ("Dana Reyes-Hall", "314-555-0100")
+
+
+# --- Whose login a responder may be given -------------------------------------------------------
+
+
+def _link(api, person, username):
+    return api("supervisor").patch(f"/api/v1/clinicians/{person.pk}/", {"username": username}, format="json")
+
+
+def test_a_username_is_one_name_whatever_its_case(api):
+    ClinicianFactory(name="Maya Patel", user=UserFactory(username="maya.patel", role="clinician"))
+    other = ClinicianFactory(name="Ahmed Nasser")
+    answer = _link(api, other, "Maya.Patel")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "username_taken")
+    assert answer.json()["error"]["fields"] == {"username": ["Already linked to another responder."]}
+    assert User.objects.filter(username__iexact="maya.patel").count() == 1
+
+    UserFactory(username="a.nasser", role="clinician")  # a clinician's login, linked to nobody yet
+    answer = _link(api, other, "A.Nasser")
+    assert (answer.status_code, answer.json()["username"]) == (200, "a.nasser")
+    assert User.objects.filter(username__iexact="a.nasser").count() == 1
+
+
+def _staff():
+    return UserFactory(username="helpdesk", role="clinician", is_staff=True)
+
+
+def _no_role_with_password():
+    return UserFactory(username="helpdesk")
+
+
+def _a_leavers_login():
+    leaver = ClinicianFactory(name="Lee Leaver", user=UserFactory(username="helpdesk", role="clinician"))
+    responder_save(responder=leaver, role="clinician", active=False, username=None)
+    return User.objects.get(username="helpdesk")
+
+
+@pytest.mark.parametrize(
+    ("login", "by_field"),
+    [
+        (_staff, "Belongs to an administrator's login."),
+        (_no_role_with_password, "Belongs to someone else's login."),
+        (_a_leavers_login, "Belongs to someone else's login."),
+    ],
+)
+def test_a_login_that_is_not_a_free_login_of_the_role_is_refused_by_the_field(api, login, by_field):
+    taken = login()
+    before = (taken.password, set(taken.groups.values_list("name", flat=True)))
+    maya = ClinicianFactory(name="Maya Patel")
+    answer = _link(api, maya, "helpdesk")
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "username_taken")
+    assert answer.json()["error"]["fields"] == {"username": [by_field]}
+    assert Clinician.objects.get(pk=maya.pk).user is None
+    taken.refresh_from_db()
+    assert (taken.password, set(taken.groups.values_list("name", flat=True))) == before, "the login is untouched"

@@ -209,6 +209,30 @@ def test_deactivating_someone_on_a_unit_on_shift_now_is_refused_by_the_active_bo
     assert Clinician.objects.get().active
 
 
+def test_a_unit_on_a_call_past_its_shifts_end_stops_a_deactivation_and_the_page_says_so(supervisor):
+    now = timezone.now()
+    shift = ShiftFactory(starts_at=now - timedelta(hours=9), ends_at=now - timedelta(minutes=30))
+    unit = UnitFactory(call_sign="CR-7", shift=shift, clinician__name="Maya Patel", status=Unit.Status.ON_SCENE)
+    url = f"/people/clinician/{unit.clinician_id}/"
+    assert "Maya Patel is on a call in CR-7 (on scene)</strong>: they cannot be deactivated until" in (
+        supervisor.get(url).content.decode()
+    )
+    response = supervisor.post(url, _form_of(supervisor, url, active=False))
+    assert response.status_code == 409
+    assert response.context["form"].errors["active"] == ["Still on a call in CR-7 (on scene)."]
+    assert Clinician.objects.get().active
+
+
+def test_reactivating_someone_says_they_need_a_new_set_password_link(supervisor):
+    dana = OfficerFactory(name="Dana Reyes", user=UserFactory(username="dana.reyes", role="officer"))
+    url = f"/people/officer/{dana.pk}/"
+    supervisor.post(url, _form_of(supervisor, url, active=False))
+    page = supervisor.post(url, _form_of(supervisor, url, active=True), follow=True).content.decode()
+    assert "Dana Reyes reactivated: their login dana.reyes is on again." in page
+    assert "Dana Reyes has no password: it was cleared when they were deactivated." in page
+    assert "Give them a set-password link." in page and "New set-password link</button>" in page
+
+
 def test_after_deactivating_the_page_lists_their_units_ahead_to_re_pair(supervisor):
     now = timezone.now()
     later = ShiftFactory(starts_at=now + timedelta(days=8), ends_at=now + timedelta(days=8, hours=8))
@@ -219,7 +243,7 @@ def test_after_deactivating_the_page_lists_their_units_ahead_to_re_pair(supervis
     url = f"/people/officer/{ahead.officer_id}/"
     response = supervisor.post(url, _form_of(supervisor, url, active=False), follow=True)
     page = response.content.decode()
-    assert "Dana Reyes deactivated: their login and sessions have ended." in page
+    assert "Dana Reyes deactivated: their login, password and sessions have ended." in page
     assert "Dana Reyes is still paired in 1 unit(s) ahead: re-pair them below." in page
     monday = week_start_of(local(later.starts_at).date())
     assert f'href="/roster/?week={monday.isoformat()}#unit-{ahead.pk}"' in page

@@ -15,7 +15,8 @@ from coresponder.strict import StrictModelSerializer
 from units import services
 from units.api.common import ID_PATTERN, SupervisorWritesDispatcherReads
 from units.models import Clinician, Credential, Officer
-from units.services.people import LANGUAGE_CODE, people_matching
+from units.selectors import people_matching
+from units.services.people import LANGUAGE_CODE
 from units.services.rules import credential_warning
 
 # --- People -------------------------------------------------------------------------------------
@@ -38,7 +39,13 @@ class LanguagesField(serializers.ListField):
 class ResponderSerializer(StrictModelSerializer):
     languages = LanguagesField()
     username = serializers.CharField(
-        max_length=150, required=False, allow_null=True, allow_blank=True, help_text="Login of this person, if any."
+        max_length=150,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Login of this person, if any: a new one is made (with no password: make a set-password link on "
+        "their page), or a login of their role linked to nobody, matched in any case. An administrator's, another "
+        "role's or someone else's login is refused (409 username_taken).",
     )
 
     credential_warning = serializers.SerializerMethodField(

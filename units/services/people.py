@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from django.contrib.auth.models import Group, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -15,7 +15,6 @@ from coresponder.accounts import access_end, access_restore
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.localtime import describe_window
 from units.models import Clinician, Officer, Unit
-from units.services.rules import credential_warning
 
 # A language a responder speaks, as the dispatcher matches it against a caller's: ISO 639-1.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
@@ -35,9 +34,11 @@ def responder_save(
 
     A change is made to the stored row, locked: with ``expected_updated_at`` (what the form or
     client last read) it is refused if someone else changed the person since. Deactivating one
-    is refused while they are in a unit on shift now; once done it ends their access
-    (``coresponder.accounts``), and reactivating gives back their login. A login unlinked or
-    replaced loses its access too. Once a responder has been on a call their login cannot change
+    is refused while they are in a unit on shift now or not off duty (``responder_current_unit``);
+    once done it ends their access and clears their password (``coresponder.accounts``), and
+    reactivating turns their login back on: they need a new set-password link to use it. A login
+    unlinked or replaced loses its access too. Only a new login or a free one of ``role`` may be
+    linked (``login_check_linkable``). Once a responder has been on a call their login cannot change
     hands (409): calls follow the person through their login (dispatch.access), so a new login
     would take over their calls' clinical data -- deactivate them and add the new person instead."""
     if responder.pk:
@@ -108,17 +109,18 @@ def _badge_taken(badge_number: str, holder: str) -> ConflictError:
 
 
 def _refuse_while_on_shift(responder: Clinician | Officer) -> None:
-    """Someone in a unit on shift now cannot leave the program mid-shift: the unit would stay on
-    the board with a member who can no longer log in. Re-pair the unit first, or wait."""
+    """Someone in a unit on shift now, or in a unit that is not off duty (on a call past its shift's
+    end, logged on early, out of service), cannot leave the program: the unit would stay on the
+    board with a member who can no longer log in. Re-pair the unit first, or wait."""
     now = timezone.now()
     unit = responder_current_unit(responder, now)
     if unit is not None:
-        window = describe_window(unit.shift_starts_at, unit.shift_ends_at)
+        engaged = unit_engagement(unit, now)
         raise ConflictError(
-            f"{responder.name} is in {unit.call_sign} on shift now ({window}); re-pair that unit or wait until "
-            "the shift ends, then deactivate them.",
+            f"{responder.name} is {engaged}; re-pair that unit, or wait until its shift is over and it is off duty, "
+            "then deactivate them.",
             code="on_current_unit",
-            fields={"active": [f"Still on shift now in {unit.call_sign} ({window})."]},
+            fields={"active": [f"Still {engaged}."]},
         )
 
 
@@ -133,72 +135,98 @@ def _check_training_dates(officer: Officer) -> None:
 
 
 def _link_login(responder: Clinician | Officer, role: str, username: str | None) -> None:
+    """Link the login named ``username`` (any case) to ``responder``: a new one, made with no usable
+    password, or an existing one that ``login_check_linkable`` lets through."""
     if not username:
         responder.user = None
         return
-    user, _ = User.objects.get_or_create(username=username)
-    other_roles = set(user.groups.exclude(name=role).values_list("name", flat=True))
-    if other_roles:
-        raise ConflictError(
-            f"The login {username} has the role {', '.join(sorted(other_roles))}; "
-            "a responder needs a login of their own.",
-            code="username_taken",
-            fields={"username": ["Belongs to a login with another role."]},
-        )
-    linked = (
-        Clinician.objects.filter(user=user).exclude(pk=responder.pk if isinstance(responder, Clinician) else None)
-        .exists()
-        or Officer.objects.filter(user=user).exclude(pk=responder.pk if isinstance(responder, Officer) else None)
-        .exists()
-    )  # fmt: skip
-    if linked:
-        raise ConflictError(
-            f"The login {username} already belongs to another responder.",
-            code="username_taken",
-            fields={"username": ["Already linked to another responder."]},
-        )
+    username_lock(username)
+    user = login_named(username)
+    if user is not None and user.pk == responder.user_id:
+        return
+    if user is None:
+        user = User(username=username)
+        user.set_unusable_password()  # a set-password link gives them one (units.services.invites)
+        user.save()
+    else:
+        login_check_linkable(user=user, responder=responder, role=role)
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     responder.user = user
+
+
+def username_lock(username: str) -> None:
+    """Hold, until the transaction ends, the right to make a login named ``username`` in any case:
+    the database's unique index tells "maya.patel" from "Maya.Patel", so two supervisors making
+    both at once would otherwise each find the name free."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"username:{username.lower()}"])
+
+
+def login_named(username: str) -> User | None:
+    """The login whose username is ``username`` in any case (the exact spelling first)."""
+    found = list(User.objects.filter(username__iexact=username).order_by("pk"))
+    return next((user for user in found if user.username == username), found[0] if found else None)
+
+
+def login_check_linkable(*, user: User, responder: Clinician | Officer, role: str) -> None:
+    """Refuse (409 ``username_taken``) ``user`` as ``responder``'s login unless it is a login of
+    ``role`` alone, on, and linked to no other responder. Never an administrator's (staff or
+    superuser), one with another role, or one with no role at all (someone's own account, or the
+    login of a person who left: their calls follow it, dispatch.access). A supervisor can then
+    make a set-password link for it (units.services.invites), so this is what stops them taking
+    over any login they can name."""
+    name = user.get_username()
+
+    def taken(detail: str, by_field: str) -> ConflictError:
+        return ConflictError(detail, code="username_taken", fields={"username": [by_field]})
+
+    if user.is_staff or user.is_superuser:
+        raise taken(f"The login {name} is an administrator's; a responder needs a login of their own.",
+                    "Belongs to an administrator's login.")  # fmt: skip
+    roles = set(user.groups.values_list("name", flat=True))
+    if roles - {role}:
+        raise taken(f"The login {name} has the role {', '.join(sorted(roles - {role}))}; "
+                    "a responder needs a login of their own.", "Belongs to a login with another role.")  # fmt: skip
+    if role not in roles:
+        raise taken(f"The login {name} is not a {role}'s login; choose a new username for {responder.name}.",
+                    "Belongs to someone else's login.")  # fmt: skip
+    if not user.is_active:
+        raise taken(f"The login {name} is turned off; choose a new username for {responder.name}.",
+                    "Belongs to a login that is turned off.")  # fmt: skip
+    mine = {Clinician: None, Officer: None, type(responder): responder.pk}
+    linked = (
+        Clinician.objects.filter(user=user).exclude(pk=mine[Clinician]).exists()
+        or Officer.objects.filter(user=user).exclude(pk=mine[Officer]).exists()
+    )
+    if linked:
+        raise taken(f"The login {name} already belongs to another responder.", "Already linked to another responder.")
 
 
 # --- Reading ------------------------------------------------------------------------------------
 
 
 def responder_current_unit(responder: Clinician | Officer, now: datetime) -> Unit | None:
-    """The published unit ``responder`` is in whose shift covers ``now``, if any."""
-    return responder.units.filter(draft=False).on_shift(now).order_by("shift_starts_at").first()
+    """The unit ``responder`` is in now, if any: a published unit whose shift covers ``now``, or any
+    unit of theirs that is not off duty (busy on a call past its shift's end, logged on early, out
+    of service). While there is one they cannot be deactivated."""
+    engaged = Q(draft=False, shift_starts_at__lte=now, shift_ends_at__gt=now) | ~Q(status=Unit.Status.OFF_DUTY)
+    return responder.units.filter(engaged).order_by("shift_starts_at", "pk").first()
+
+
+def unit_engagement(unit: Unit, now: datetime) -> str:
+    """How ``unit`` holds its people now, in words: "on shift now in CR-7 (Tue 01 Dec 09:00-17:00)",
+    "on a call in CR-7 (on scene)", "out of service in CR-7 after its shift ended (...)"."""
+    status = unit.get_status_display().lower()
+    if unit.status in Unit.BUSY_STATUSES:
+        return f"on a call in {unit.call_sign} ({status})"
+    window = describe_window(unit.shift_starts_at, unit.shift_ends_at)
+    if unit.status != Unit.Status.OFF_DUTY and not unit.on_shift_at(now):
+        edge = "before its shift starts" if now < unit.shift_starts_at else "after its shift ended"
+        return f"{status} in {unit.call_sign} {edge} ({window})"
+    return f"on shift now in {unit.call_sign} ({window})"
 
 
 def responder_units_ahead(responder: Clinician | Officer, now: datetime) -> QuerySet[Unit]:
     """The units ``responder`` is paired into that start after ``now``: to re-pair when they leave."""
     return responder.units.filter(shift_starts_at__gt=now).select_related("shift").order_by("shift_starts_at", "pk")
-
-
-def people_matching(
-    people: QuerySet,
-    *,
-    search: str = "",
-    language: str = "",
-    credential_expiring: bool | None = None,
-    today: date | None = None,
-) -> QuerySet:
-    """``people`` (clinicians or officers) narrowed: ``search`` in their name, login, badge or
-    licence number; speaking ``language``; with (True) or without (False) a credential warning."""
-    model = people.model
-    if search:
-        number = "licence_number" if model is Clinician else "badge_number"
-        people = people.filter(
-            Q(name__icontains=search) | Q(user__username__icontains=search) | Q(**{f"{number}__icontains": search})
-        )
-    if language:
-        people = people.filter(languages__contains=[language])
-    if credential_expiring is not None:
-        # credential_warning is the rule's one home: it is asked of everyone with an expiry date
-        # (a program has a few hundred people at most).
-        today = today or timezone.localdate()
-        expiry = model.credential_expiry_field
-        dated = model.objects.filter(**{f"{expiry}__isnull": False}).only("pk", expiry)
-        warned = [person.pk for person in dated if credential_warning(person, today)]
-        people = people.filter(pk__in=warned) if credential_expiring else people.exclude(pk__in=warned)
-    return people

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -15,13 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from coresponder.errors import ApplicationError
-from coresponder.invites import login_invite, login_link_renew, username_suggestion
-from coresponder.localtime import describe_window, local, week_start_of
+from coresponder.localtime import local, week_start_of
 from coresponder.roles import Role
 from coresponder.web import role_required
 from units.forms.people import RESPONDER_FORMS, InviteForm, PeopleFilterForm
 from units.models import Clinician, Officer, Unit
-from units.services.people import people_matching, responder_current_unit, responder_save, responder_units_ahead
+from units.selectors import people_directory
+from units.services.invites import login_invite, login_link_renew, username_suggestion
+from units.services.people import responder_current_unit, responder_save, responder_units_ahead, unit_engagement
 from units.services.rules import credential_warning
 from units.views.roster import roster_url
 
@@ -34,50 +33,14 @@ def unit_on_roster(unit: Unit) -> str:
     return f"{roster_url(week_start_of(local(unit.shift_starts_at).date()))}#unit-{unit.pk}"
 
 
-@dataclass
-class PersonRow:
-    person: Clinician | Officer
-    role: str
-    warning: str
-    unit: Unit | None  # the unit they are in now, or their next one
-    now: datetime
-
-    @property
-    def unit_when(self) -> str:
-        if self.unit is None:
-            return ""
-        when = "on shift now" if self.unit.on_shift_at(self.now) else "next"
-        return f"{when}, {describe_window(self.unit.shift_starts_at, self.unit.shift_ends_at)}"
-
-    @property
-    def unit_link(self) -> str:
-        return unit_on_roster(self.unit) if self.unit else ""
-
-
-def people_directory(*, q: str, role: str, active: str, language: str, expiring: bool, now: datetime) -> list:
-    """The rows of the people list: a query per kind of person and one for their units, however many."""
-    today = local(now).date()
-    kinds = {"clinicians": ["clinician"], "officers": ["officer"]}.get(role, ["clinician", "officer"])
-    found = []
-    for kind in kinds:
-        people = MODELS[kind].objects.select_related("user")
-        if active != "all":
-            people = people.filter(active=active == "active")
-        people = people_matching(people, search=q, language=language, credential_expiring=expiring or None, today=today)
-        ahead = Unit.objects.filter(**{kind: OuterRef("pk")}, shift_ends_at__gt=now).order_by("shift_starts_at", "pk")
-        found += [(kind, person) for person in people.annotate(unit_id=Subquery(ahead.values("pk")[:1]))]
-    units = Unit.objects.in_bulk([person.unit_id for _, person in found if person.unit_id])
-    rows = [PersonRow(person, kind, credential_warning(person, today), units.get(person.unit_id), now)
-            for kind, person in found]  # fmt: skip
-    return sorted(rows, key=lambda row: (row.person.name.lower(), row.role, row.person.pk))
-
-
 @role_required(Role.SUPERVISOR)
 def people(request):
     form = PeopleFilterForm(request.GET)
     valid = form.is_valid()
     filters = form.cleaned_data if valid else {"q": "", "role": "both", "active": "active", "language": ""}
     rows = people_directory(**{"expiring": False, **filters}, now=timezone.now())
+    for row in rows:
+        row.unit_link = unit_on_roster(row.unit) if row.unit else ""
     return render(request, "units/people.html", {"form": form, "rows": rows}, status=200 if valid else 400)
 
 
@@ -139,10 +102,17 @@ def person_edit(request, role: str, person_id: int):
 def _say_saved(request, person, was_active: bool) -> None:
     if was_active and not person.active:
         ahead = responder_units_ahead(person, timezone.now()).count()
-        ended = ": their login and sessions have ended" if person.user_id else ""
+        ended = ": their login, password and sessions have ended" if person.user_id else ""
         messages.success(request, f"{person.name} deactivated{ended}.")
         if ahead:
             messages.warning(request, f"{person.name} is still paired in {ahead} unit(s) ahead: re-pair them below.")
+    elif not was_active and person.active and person.user_id:
+        messages.success(request, f"{person.name} reactivated: their login {person.user.get_username()} is on again.")
+        messages.warning(
+            request,
+            f"{person.name} has no password: it was cleared when they were deactivated. Give them a new "
+            "set-password link (Login, below) so they can log in.",
+        )
     else:
         messages.success(request, f"{person.name} saved.")
 
@@ -154,6 +124,7 @@ def _person_context(person, role: str, form) -> dict:
         unit.roster_link = unit_on_roster(unit)
     current = responder_current_unit(person, now)
     return {"form": form, "role": role, "person": person, "units_ahead": ahead, "current_unit": current,
+            "current_engagement": unit_engagement(current, now) if current else "",
             "warning": credential_warning(person, local(now).date())}  # fmt: skip
 
 
@@ -185,7 +156,7 @@ def person_invite(request, role: str, person_id: int):
 def person_new_link(request, role: str, person_id: int):
     person = _person(role, person_id)
     try:
-        link = login_link_renew(responder=person, actor=request.user)
+        link = login_link_renew(responder=person, role=GROUPS[role], actor=request.user)
     except ApplicationError as refusal:
         messages.error(request, refusal.detail)
         return redirect(person_url(role, person))
