@@ -214,7 +214,7 @@ def test_a_person_chosen_who_is_no_longer_free_stays_chosen_and_is_refused_in_wo
 
 def test_the_override_help_names_every_soft_rule():
     assert UnitPairForm(shifts=Shift.objects.none()).fields["override_reason"].help_text == (
-        "Only to break a rest, weekly-hours or expired-credential rule on purpose."
+        "Only to break a rule on purpose: rest, weekly hours, or an expired licence or CIT training."
     )
 
 

@@ -190,8 +190,9 @@ def test_a_move_that_cuts_someones_rest_needs_a_reason_given_by_its_field(superv
     evening = edit_body(tuesday, date="2030-03-04", start_time="19:00", end_time="03:00")
     response = supervisor.post(f"/roster/shifts/{tuesday.pk}/", evening)
     assert response.status_code == 409
-    error = response.context["form"].errors["override_reason"][0]
-    assert error.startswith("Maya Patel would have only 4 h of rest next to CR-1")
+    errors = response.context["form"].errors
+    assert errors["override_reason"] == ["Give a reason to break this rule on purpose, or choose someone else."]
+    assert errors["__all__"][0].startswith("Maya Patel would have only 4 h of rest next to CR-1")
     assert 'id="override_reason-error"' in response.content.decode()
     tuesday.refresh_from_db()
     assert tuesday.starts_at == utc(2030, 3, 5, 13)

@@ -4,6 +4,7 @@ from django import forms
 from django.urls import reverse
 
 from coresponder.forms import ApplicationErrorMixin
+from units.forms.fields import call_sign_field, override_reason_field, uniformed_field
 from units.models import Clinician, Officer, Shift
 from units.services.candidates import person_label, shift_candidates
 from units.services.gaps import Pick, next_call_sign
@@ -30,16 +31,11 @@ class UnitPairForm(ApplicationErrorMixin, forms.Form):
     sentence next to its field."""
 
     shift = forms.ModelChoiceField(queryset=Shift.objects.none())
-    call_sign = forms.CharField(max_length=16, help_text="For example CR-12.")
+    call_sign = call_sign_field()
     clinician = forms.ModelChoiceField(queryset=Clinician.objects.filter(active=True), help_text=CHOOSE_A_SHIFT)
     officer = forms.ModelChoiceField(queryset=Officer.objects.filter(active=True), help_text=CHOOSE_A_SHIFT)
-    uniformed = forms.BooleanField(required=False, help_text="Uniformed units are never sent automatically.")
-    override_reason = forms.CharField(
-        max_length=300,
-        required=False,
-        label="Override reason",
-        help_text="Only to break a rest, weekly-hours or expired-credential rule on purpose.",
-    )
+    uniformed = uniformed_field()
+    override_reason = override_reason_field()
 
     def __init__(self, *args, shifts, **kwargs):
         super().__init__(*args, **kwargs)

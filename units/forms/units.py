@@ -6,22 +6,19 @@ from django import forms
 from django.db.models import Q
 
 from coresponder.forms import ApplicationErrorMixin
+from units.forms.fields import call_sign_field, override_reason_field, uniformed_field
 from units.models import Clinician, Officer, Unit
+from units.services.candidates import person_label
 
 STALE_FORM = "This form is out of date; reload it and edit again."
 
 
 class UnitEditForm(ApplicationErrorMixin, forms.Form):
-    call_sign = forms.CharField(max_length=16, help_text="For example CR-12.")
+    call_sign = call_sign_field()
     clinician = forms.ModelChoiceField(queryset=Clinician.objects.none())
     officer = forms.ModelChoiceField(queryset=Officer.objects.none())
-    uniformed = forms.BooleanField(required=False, help_text="Uniformed units are never sent automatically.")
-    override_reason = forms.CharField(
-        max_length=300,
-        required=False,
-        label="Override reason",
-        help_text="Only to break a rule on purpose (rest, weekly hours, an expired licence or CIT training).",
-    )
+    uniformed = uniformed_field()
+    override_reason = override_reason_field()
     # The unit as the supervisor saw it: units.services.unit_update refuses a unit changed since.
     updated_at = forms.CharField(widget=forms.HiddenInput)
 
@@ -40,8 +37,8 @@ class UnitEditForm(ApplicationErrorMixin, forms.Form):
         # Active people, and the unit's own members even if no longer active (an unchanged pairing stays valid).
         self.fields["clinician"].queryset = Clinician.objects.filter(Q(active=True) | Q(pk=unit.clinician_id))
         self.fields["officer"].queryset = Officer.objects.filter(Q(active=True) | Q(pk=unit.officer_id))
-        self.fields["clinician"].label_from_instance = lambda clinician: f"{clinician.name}, {clinician.credential}"
-        self.fields["officer"].label_from_instance = lambda officer: f"{officer.name} (#{officer.badge_number})"
+        self.fields["clinician"].label_from_instance = person_label
+        self.fields["officer"].label_from_instance = person_label
         if unit.rule_override_reason:
             self.fields["override_reason"].help_text += f" Its override now: “{unit.rule_override_reason}”."
 

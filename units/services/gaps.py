@@ -152,7 +152,7 @@ class _Pool:
     def _why_nobody(self, refused: Counter) -> str:
         if not self.people:
             return f"no active {self.member}"
-        credential = "licence" if self.member == "clinician" else "CIT training"
+        credential = (Clinician if self.member == "clinician" else Officer).credential_label
         words = {"rest": describe_hours(settings.ROSTER_MIN_REST), "hours": describe_hours(settings.ROSTER_MAX_WEEKLY)}
         reasons = [WHY[code].format(n=n, credential=credential, **words) for code, n in refused.most_common()]
         return f"no {self.member} free: " + ", ".join(reasons)
