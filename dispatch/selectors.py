@@ -224,9 +224,9 @@ def triage_calls() -> QuerySet[CrisisCall]:
 
 
 def board_units(now: datetime) -> QuerySet[Unit]:
-    """Units on shift now, or on a call past their shift's end."""
+    """Units on shift now, or on a call past their shift's end (a draft week's are not on the board)."""
     return (
-        (Unit.objects.on_shift(now) | Unit.objects.filter(status__in=Unit.BUSY_STATUSES))
+        (Unit.objects.on_shift(now).filter(draft=False) | Unit.objects.filter(status__in=Unit.BUSY_STATUSES))
         .select_related("clinician", "officer")
         .order_by("call_sign", "pk")
     )
@@ -259,7 +259,7 @@ def recommendations(call: CrisisCall, now: datetime, *, nearby: int = 8) -> list
     ]  # fmt: skip
     others = (
         Unit.objects.exclude(pk__in=[*units, call.unit_id or 0])  # its own unit is not a choice
-        .filter(shift_starts_at__lt=now + timedelta(hours=12), shift_ends_at__gt=now - timedelta(hours=1))
+        .filter(draft=False, shift_starts_at__lt=now + timedelta(hours=12), shift_ends_at__gt=now - timedelta(hours=1))
         .exclude(lat__isnull=True)
         .select_related("clinician", "officer")
         .annotate(distance_km=eta.distance_km_expression(call.lat, call.lon))

@@ -50,6 +50,7 @@ def _coming_shift_end(user_id: int, now: datetime) -> datetime | None:
     ends = (
         Unit.objects.filter(
             member_filter(user_id),
+            draft=False,  # a week not yet published keeps nobody signed in
             shift_ends_at__gt=now - grace,
             shift_starts_at__lt=now + settings.SESSION_ABSOLUTE_TIMEOUT,
         )
@@ -75,7 +76,9 @@ def signed_in_until(user, session, now: datetime, logged_in_at: datetime) -> dat
     last_used = datetime.fromtimestamp(seen, tz=UTC) if seen is not None else logged_in_at
     grace = settings.SESSION_SHIFT_GRACE
     shift_end = (
-        Unit.objects.filter(member_filter(user), shift_starts_at__lte=last_used + settings.ROSTER_EARLY_LOGON)
+        Unit.objects.filter(
+            member_filter(user), draft=False, shift_starts_at__lte=last_used + settings.ROSTER_EARLY_LOGON
+        )
         .filter(shift_ends_at__gt=last_used - grace)
         .order_by(F("shift_ends_at").desc())
         .values_list("shift_ends_at", flat=True)

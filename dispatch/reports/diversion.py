@@ -128,7 +128,9 @@ def tiles(report: Range) -> Tiles:
 
 def coverage_share(report: Range) -> float:
     """The share of the range's time at least one non-uniformed unit was on duty."""
-    windows = Unit.objects.filter(uniformed=False, shift_starts_at__lt=report.end, shift_ends_at__gt=report.start)
+    windows = Unit.objects.filter(
+        uniformed=False, draft=False, shift_starts_at__lt=report.end, shift_ends_at__gt=report.start
+    )
     covered, reach = timedelta(0), report.start
     for start, end in sorted(windows.values_list("shift_starts_at", "shift_ends_at")):
         start, end = max(start, reach), min(end, report.end)

@@ -40,7 +40,9 @@ class HeatMapDay:
 
 
 def _on_duty_windows(report: Range) -> list[tuple[datetime, datetime]]:
-    units = Unit.objects.filter(uniformed=False, shift_starts_at__lt=report.end, shift_ends_at__gt=report.start)
+    units = Unit.objects.filter(
+        uniformed=False, draft=False, shift_starts_at__lt=report.end, shift_ends_at__gt=report.start
+    )
     return list(units.values_list("shift_starts_at", "shift_ends_at"))
 
 

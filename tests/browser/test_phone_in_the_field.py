@@ -84,6 +84,10 @@ def test_the_phone_sends_its_location_by_itself_and_again_once_it_moves(phone, c
     assert eventually(lambda: unit_place(crew) == (38.6402, -90.2551)), "no tap: the first fix went by itself"
     expect(page.locator("#location-status")).to_contain_text(re.compile(r"Location sent (just now|\d+ s ago)"))
     first_at = crew.location_at
+    # The phone moves once the rate limit has passed: a fix dated within LOCATION_MIN_INTERVAL of
+    # the stored one is ignored by design, and an emulated position keeps its timestamp, so a
+    # move made sooner (a busy test machine got here in under a second) would never be sent.
+    page.wait_for_timeout(1200)
 
     page.context.set_geolocation(DOWN_THE_ROAD)
     assert eventually(lambda: unit_place(crew) == (38.645, -90.2551)), "moved: sent again"

@@ -175,6 +175,15 @@ def test_an_unknown_token_is_a_404_that_does_not_write_the_token_to_the_log(maya
     assert Client().get("/calendar/" + "a" * 200 + ".ics").status_code == 404
 
 
+@pytest.mark.parametrize("address", ["{token}.ics/", "{token}.ICS", "{token}", "{token}/x.ics"])
+def test_a_mangled_feed_address_is_a_404_that_does_not_write_the_token_to_the_log(maya, caplog, address):
+    token = calendar_link_make(maya.user)
+    with caplog.at_level(logging.DEBUG):
+        response = Client().get("/calendar/" + address.format(token=token))
+    assert response.status_code == 404
+    assert token not in caplog.text
+
+
 @pytest.mark.parametrize("method", ["post", "put", "delete", "options"])
 def test_a_calendar_apps_other_requests_are_refused_without_writing_the_token_to_the_log(maya, caplog, method):
     token = calendar_link_make(maya.user)

@@ -10,11 +10,12 @@ import pytest
 from django.db import connections, transaction
 from django.utils import timezone
 
+from coresponder.errors import ConflictError
 from coresponder.localtime import local_datetime, week_start_of
 from tests.factories import ClinicianFactory, OfficerFactory, ShiftFactory
 from tests.units.test_week_building_at_once import _wait_until_a_connection_waits_for_a_lock
 from units import services
-from units.models import Unit
+from units.models import Clinician, Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,3 +104,27 @@ def test_a_unit_paired_while_its_week_is_published_is_live_not_a_stranded_draft(
 
     assert outcome["publish"].units_made_live == 1
     assert Unit.objects.get(call_sign="CR-1").draft is False
+
+
+def test_a_pairing_that_waited_for_a_deactivation_sees_it_and_is_refused(users):
+    shift = ShiftFactory()  # on now, in this (live) week
+    maya = ClinicianFactory(name="Maya Patel")
+    as_the_form_read_her = Clinician.objects.get(pk=maya.pk)  # active, when the supervisor chose her
+    outcome, done, may_commit = {}, threading.Event(), threading.Event()
+    deactivating = in_a_transaction_held_open(
+        lambda: services.responder_save(responder=Clinician.objects.get(pk=maya.pk), role="clinician", active=False,
+                                        actor=users["supervisor"]),
+        done, may_commit, outcome, "deactivate",
+    )  # fmt: skip
+    deactivating.start()
+    assert done.wait(10)
+    pairing = threading.Thread(target=lambda: outcome.setdefault("pair", _pair(shift, as_the_form_read_her)))
+    pairing.start()
+    assert _wait_until_a_connection_waits_for_a_lock(), "the pairing waits for the deactivation"
+    may_commit.set()
+    deactivating.join(30)
+    pairing.join(30)
+
+    assert isinstance(outcome["pair"], ConflictError), outcome["pair"]
+    assert "Maya Patel is not active" in outcome["pair"].detail
+    assert not Unit.objects.filter(clinician=maya).exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from coresponder.roles import Role
+from coresponder.roles import Role, has_role
 from coresponder.strict import StrictModelSerializer
 from units import services
 from units.api.common import ID_PATTERN, SupervisorWritesDispatcherReads
@@ -58,7 +58,10 @@ class ResponderSerializer(StrictModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["username"] = instance.user.username if instance.user_id else None
+        # A login's name is the supervisors' to see (units.membership.display_name): to others, null.
+        request = self.context.get("request")
+        supervisor = request is not None and has_role(request.user, Role.SUPERVISOR)
+        data["username"] = instance.user.username if instance.user_id and supervisor else None
         return data
 
     def validate_username(self, value):

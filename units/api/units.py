@@ -7,6 +7,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -131,6 +132,8 @@ class UnitViewSet(viewsets.ModelViewSet):
         unit = self.get_object()
         if not (has_role(self.request.user, *allowed_roles) or is_member(self.request.user, unit)):
             self.permission_denied(self.request, message="Only this unit's members or a dispatcher may do this.")
+        if unit.draft and not has_role(self.request.user, Role.DISPATCHER):
+            raise NotFound()  # a week not yet published is not its members' (nor intake's) yet
         return unit
 
     @extend_schema(

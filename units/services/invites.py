@@ -100,11 +100,10 @@ def login_link_renew(*, responder, role: str, actor=None) -> str:
     had_password = user.has_usable_password()
     user.set_unusable_password()  # a new random hash: every link made before no longer matches
     user.save(update_fields=["password"])
-    if had_password:
-        sessions_and_tokens_end(user, actor)
-        if user.email:
-            by = (actor.get_full_name() or actor.get_username()) if actor else "a supervisor"
-            transaction.on_commit(partial(_tell_of_reset, user=user, by=by, at=timezone.now()))
+    sessions_and_tokens_end(user, actor)  # whoever held a session or a token (issue_token) of it loses it
+    if had_password and user.email:
+        by = (actor.get_full_name() or actor.get_username()) if actor else "a supervisor"
+        transaction.on_commit(partial(_tell_of_reset, user=user, by=by, at=timezone.now()))
     audit.record("user.password_link", actor=actor, object_type="login", object_id=user.get_username()[:40],
                  note="password cleared" if had_password else "")  # fmt: skip
     return set_password_path(user)

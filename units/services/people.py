@@ -11,13 +11,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from coresponder import audit
-from coresponder.accounts import access_end, access_restore
+from coresponder.accounts import access_end, access_restore, sessions_and_tokens_end
 from coresponder.errors import ApplicationError, ConflictError
 from coresponder.localtime import describe_window
 from units.models import Clinician, Officer, Unit
 
 # A language a responder speaks, as the dispatcher matches it against a caller's: ISO 639-1.
 LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+
+
+# What the audit log keeps of these only by length: it is kept for ever and exported as CSV.
+PRIVATE_FIELDS = ("phone", "licence_number")
 
 
 @transaction.atomic
@@ -58,7 +62,7 @@ def responder_save(
     if isinstance(responder, Officer) and {"cit_trained_on", "cit_expires_on"} & set(fields):
         _check_training_dates(responder)
     if username is not ...:
-        _link_login(responder, role, username)
+        _link_login(responder, role, username, actor=actor)
         if previous_login is not None and responder.user_id != previous_login.pk and responder.assignments.exists():
             raise ConflictError(
                 f"{responder.name} has been on calls, which stay with their login {previous_login.get_username()}; "
@@ -74,6 +78,14 @@ def responder_save(
         raise _badge_taken(getattr(responder, "badge_number", ""), "someone else") from error
     kind = responder._meta.model_name
     after = audit.snapshot(responder, audited)
+    for name in PRIVATE_FIELDS:  # the append-only log holds a phone or licence number only by its length
+        if name in after and before.get(name) != after[name]:
+            before[name] = audit.length_only(before.get(name) or "")
+            after[name] = audit.length_only(after[name]) or "(removed)"
+            if after[name] == before[name]:  # another number of the same length: still a change
+                after[name] += " changed"
+        else:
+            before.pop(name, None), after.pop(name, None)
     audit.record(
         f"{kind}.{'created' if created else 'changed'}", responder, actor=actor, changes=audit.diff(before, after)
     )
@@ -134,9 +146,10 @@ def _check_training_dates(officer: Officer) -> None:
         )
 
 
-def _link_login(responder: Clinician | Officer, role: str, username: str | None) -> None:
+def _link_login(responder: Clinician | Officer, role: str, username: str | None, *, actor=None) -> None:
     """Link the login named ``username`` (any case) to ``responder``: a new one, made with no usable
-    password, or an existing one that ``login_check_linkable`` lets through."""
+    password, or an existing one that ``login_check_linkable`` lets through -- whose sessions and
+    API tokens end then, so nobody who held one acts as this person."""
     if not username:
         responder.user = None
         return
@@ -150,6 +163,7 @@ def _link_login(responder: Clinician | Officer, role: str, username: str | None)
         user.save()
     else:
         login_check_linkable(user=user, responder=responder, role=role)
+        sessions_and_tokens_end(user, actor)
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     responder.user = user
@@ -159,6 +173,8 @@ def username_lock(username: str) -> None:
     """Hold, until the transaction ends, the right to make a login named ``username`` in any case:
     the database's unique index tells "maya.patel" from "Maya.Patel", so two supervisors making
     both at once would otherwise each find the name free."""
+    if connection.vendor != "postgresql":  # SQLite (make run) has one writer at a time anyway
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"username:{username.lower()}"])
 

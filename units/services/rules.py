@@ -184,15 +184,22 @@ def refuse_breaches(breaches: list[Breach], *, override_reason: str) -> None:
         )
 
 
-def lock_members(clinicians, officers) -> None:
+def lock_members(clinicians, officers) -> tuple[dict[int, Clinician], dict[int, Officer]]:
     """Serialise every pairing that involves these people, so two supervisors cannot double-book
     one of them between the check and the insert, nor break their rest or hours together.
 
     The roster's one lock order, which every path keeps so that no two wait for each other: the
     weeks (publication.lock_weeks), then a shift's row, then units' rows, then the clinicians and
-    then the officers, each by id."""
-    list(Clinician.objects.select_for_update().filter(pk__in=[c.pk for c in clinicians]).order_by("pk"))
-    list(Officer.objects.select_for_update().filter(pk__in=[o.pk for o in officers]).order_by("pk"))
+    then the officers, each by id.
+
+    Returns the rows as locked, by id: the rules are to be checked against these, not against
+    copies read before the lock (a deactivation or a corrected expiry committed meanwhile)."""
+    locked_clinicians = Clinician.objects.select_for_update().filter(pk__in=[c.pk for c in clinicians])
+    locked_officers = Officer.objects.select_for_update().filter(pk__in=[o.pk for o in officers])
+    return (
+        {person.pk: person for person in locked_clinicians.order_by("pk")},
+        {person.pk: person for person in locked_officers.order_by("pk")},
+    )
 
 
 def record_override(unit: Unit, breaches: list[Breach], override_reason: str, actor) -> None:

@@ -105,7 +105,9 @@ def shift_update(
             "A unit on this shift is on a call; move the shift after the call is cleared.", code="unit_busy"
         )
     # Their people too, so a pairing made meanwhile cannot break their rest or hours with this move.
-    lock_members([unit.clinician for unit in units], [unit.officer for unit in units])
+    clinicians, officers = lock_members([unit.clinician for unit in units], [unit.officer for unit in units])
+    for unit in units:  # the rules read the people as they are now, locked
+        unit.clinician, unit.officer = clinicians[unit.clinician_id], officers[unit.officer_id]
     probe = Shift(pk=shift.pk, name=shift.name, starts_at=new_start, ends_at=new_end)
     breaches_by_unit = {
         unit.pk: roster_breaches(shift=probe, clinician=unit.clinician, officer=unit.officer, exclude_unit_id=unit.pk)
@@ -119,8 +121,10 @@ def shift_update(
     _refuse_second_template_shift(shift.template, new_start, exclude_pk=shift.pk)
     shift.starts_at, shift.ends_at = new_start, new_end
     shift.save()
-    audit.record("shift.changed", shift, actor=actor, changes=audit.diff(before, audit.snapshot(shift, SHIFT_FIELDS)),
-                 note=override_reason)  # fmt: skip
+    changes = audit.diff(before, audit.snapshot(shift, SHIFT_FIELDS))
+    audit.record("shift.changed", shift, actor=actor, changes=changes, note=override_reason)
+    if "name" in changes and not moved:  # its people's calendars and notices name it
+        tell_of_change_soon(*shift.units.select_related("clinician", "officer"))
     now = timezone.now()
     moves = []
     new_week_is_draft = (
@@ -232,11 +236,31 @@ def _copied_name(source: Shift, starts_at: datetime) -> str:
     return source.name
 
 
-def week_copy(*, source_week_start: date, target_week_start: date, actor) -> WeekReport:
-    """Copy a week's shifts and pairings seven days on (same local clock times).
+def _copy_of_shift(source: Shift, shift_offset: timedelta, actor) -> tuple[Shift, bool]:
+    """The shift ``source`` becomes ``shift_offset`` later (same local clock times): the template's
+    shift at that start if there is one, else one made (in a savepoint: a refusal leaves nothing)."""
+    with transaction.atomic():
+        start, end = local(source.starts_at), local(source.ends_at)
+        starts_at = local_datetime(start.date() + shift_offset, start.time())
+        ends_at = local_datetime(end.date() + shift_offset, end.time())
+        name = _copied_name(source, starts_at)
+        if source.template:  # the template's shift at that start, whatever its name or end
+            return _template_shift_or_create(
+                template=source.template, name=name, starts_at=starts_at, ends_at=ends_at, actor=actor
+            )
+        target = Shift.objects.filter(starts_at=starts_at, ends_at=ends_at, template=None, name=name).first()
+        if target is not None:
+            return target, False
+        return shift_create(name=name, starts_at=starts_at, ends_at=ends_at, actor=actor), True
 
-    Pairings that would break a rule are skipped, each with its reason, so the supervisor can
-    settle them one by one; a soft rule is never overridden without being asked.
+
+@transaction.atomic
+def week_copy(*, source_week_start: date, target_week_start: date, actor) -> WeekReport:
+    """Copy a week's shifts and pairings seven days on (same local clock times), all at once.
+
+    A shift that cannot be copied (e.g. a night that would last 17 h across the clocks going
+    back) and pairings that would break a rule are skipped, each with its reason, so the
+    supervisor can settle them one by one; a soft rule is never overridden without being asked.
     """
     report = WeekReport()
     source_shifts = Shift.objects.filter(
@@ -245,22 +269,13 @@ def week_copy(*, source_week_start: date, target_week_start: date, actor) -> Wee
     ).prefetch_related("units__clinician", "units__officer")
     shift_offset = target_week_start - source_week_start
     for source in source_shifts:
-        with transaction.atomic():
-            start, end = local(source.starts_at), local(source.ends_at)
-            starts_at = local_datetime(start.date() + shift_offset, start.time())
-            ends_at = local_datetime(end.date() + shift_offset, end.time())
-            name = _copied_name(source, starts_at)
-            if source.template:  # the template's shift at that start, whatever its name or end
-                target, created = _template_shift_or_create(
-                    template=source.template, name=name, starts_at=starts_at, ends_at=ends_at, actor=actor
-                )
-            else:
-                target = Shift.objects.filter(starts_at=starts_at, ends_at=ends_at, template=None, name=name).first()
-                created = target is None
-                if created:
-                    target = shift_create(name=name, starts_at=starts_at, ends_at=ends_at, actor=actor)
-            if created:
-                report.shifts_created.append(target)
+        try:
+            target, created = _copy_of_shift(source, shift_offset, actor)
+        except ApplicationError as refusal:
+            report.skipped.append(f"{source.name} and its units: {refusal.detail}")
+            continue
+        if created:
+            report.shifts_created.append(target)
         for unit in source.units.all():
             if target.units.filter(call_sign=unit.call_sign).exists():
                 continue

@@ -30,7 +30,8 @@ def unit_create(
     """Pair a clinician and an officer for a shift, after checking every roster rule. In a draft
     week the unit is a draft too (units.services.publication)."""
     lock_weeks(shift.starts_at)  # the roster's lock order: rules.lock_members
-    lock_members([clinician], [officer])
+    clinicians, officers = lock_members([clinician], [officer])
+    clinician, officer = clinicians[clinician.pk], officers[officer.pk]  # as they are now, locked
     breaches = roster_breaches(shift=shift, clinician=clinician, officer=officer, call_sign=call_sign)
     refuse_breaches(breaches, override_reason=override_reason)
     now = timezone.now()
@@ -111,7 +112,8 @@ def unit_update(
             f"{unit.call_sign} is on a call; change the pairing after the call is cleared.", code="unit_busy"
         )
     if repairing:
-        lock_members([new_clinician], [new_officer])
+        clinicians, officers = lock_members([new_clinician], [new_officer])
+        new_clinician, new_officer = clinicians[new_clinician.pk], officers[new_officer.pk]  # as they are now
         breaches = roster_breaches(
             shift=new_shift, clinician=new_clinician, officer=new_officer, call_sign=call_sign or unit.call_sign,
             exclude_unit_id=unit.pk,

@@ -73,8 +73,16 @@ def calendar_link_revoke(request):
     return render(request, "units/calendar_link.html", {"stopped": stopped, "revoked": True})
 
 
+@csrf_exempt
+def calendar_not_found(request, anything: str):
+    """Any other address under /calendar/ (a mistyped or mangled feed address, which holds a
+    token too): a 404 that no log writes down."""
+    return _unlogged(HttpResponseNotFound("No calendar at this address.\n", content_type="text/plain; charset=utf-8"))
+
+
 urlpatterns = [
     path("calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("calendar/<path:anything>", calendar_not_found),
     path("me/calendar/", calendar_link_make, name="calendar-link-make"),
     path("me/calendar/revoke/", calendar_link_revoke, name="calendar-link-revoke"),
 ]
