@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "units",
     "dispatch",
     "push",
+    "planning",
 ]
 
 MIDDLEWARE = [
@@ -560,3 +561,19 @@ REPORT_TARGETS = {
     "received_on_scene": env_int("REPORT_TARGET_RESPONSE_SECONDS", 1200),
 }
 REPORT_TARGET_SHARE = env_float("REPORT_TARGET_SHARE", 0.9)
+
+# --- Planning ---------------------------------------------------------------------------------
+# The staffing recommendation (planning/, docs/planning.md): demand from the calls of the last
+# PLANNING_HISTORY_WEEKS full weeks; the fewest non-uniformed units so that at most
+# PLANNING_WAIT_TARGET_SHARE of calls wait longer than PLANNING_WAIT_TARGET_MINUTES (Erlang C).
+PLANNING_HISTORY_WEEKS = max(1, env_int("PLANNING_HISTORY_WEEKS", 8))
+PLANNING_WAIT_TARGET_MINUTES = env_float("PLANNING_WAIT_TARGET_MINUTES", 10)
+PLANNING_WAIT_TARGET_SHARE = env_float("PLANNING_WAIT_TARGET_SHARE", 0.1)
+# A nature's own mean service time is used once it has this many completed calls in the history;
+# below it, the mean of all natures (if that has as many), else the defaults below.
+PLANNING_MIN_CALLS_PER_NATURE = env_int("PLANNING_MIN_CALLS_PER_NATURE", 20)
+PLANNING_DEFAULT_TRAVEL_MINUTES = env_float("PLANNING_DEFAULT_TRAVEL_MINUTES", 15)
+PLANNING_DEFAULT_ON_SCENE_MINUTES = env_float("PLANNING_DEFAULT_ON_SCENE_MINUTES", 50)
+PLANNING_DEFAULT_TRANSPORT_MINUTES = env_float("PLANNING_DEFAULT_TRANSPORT_MINUTES", 10)
+if not 0 < PLANNING_WAIT_TARGET_SHARE < 1 or PLANNING_WAIT_TARGET_MINUTES < 0:
+    raise ImproperlyConfigured("PLANNING_WAIT_TARGET_SHARE must be between 0 and 1, PLANNING_WAIT_TARGET_MINUTES >= 0.")

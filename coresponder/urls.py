@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("units.api_urls")),
     path("", include("dispatch.api_urls")),
     path("", include("push.api_urls")),
+    path("planning/", include("planning.api_urls")),
 ]
 
 urlpatterns = [
@@ -32,4 +33,5 @@ urlpatterns = [
     path("", include("units.urls")),
     path("", include("dispatch.urls")),
     path("", include("push.urls")),
+    path("", include("planning.urls")),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from coresponder.localtime import describe_hours, describe_window, local, week_bounds
 from dispatch.models import Assignment, CrisisCall
+from planning.forecast import Forecast, forecast_week  # reads calls only: never imports the roster back
 from units.models import Clinician, Officer, Shift, ShiftTemplate, Unit
 from units.services.rules import credential_warning  # a pure function of the rules: no query, no write
 
@@ -209,28 +210,45 @@ class Coverage:
     @property
     def below_target(self) -> list[CoverageSpan]:
         """Consecutive hours under target with the same figures, as one span each."""
-        spans: list[CoverageSpan] = []
-        for hour in self.hours:
-            if hour.units >= hour.target:
-                continue
-            start = hour.starts_at.astimezone(UTC)  # in UTC: wall-clock arithmetic is wrong across DST
-            last = spans[-1] if spans else None
-            if last and last.ends_at == start and (last.units, last.target) == (hour.units, hour.target):
-                spans[-1] = CoverageSpan(last.starts_at, start + HOUR, hour.units, hour.target)
-            else:
-                spans.append(CoverageSpan(start, start + HOUR, hour.units, hour.target))
-        return [CoverageSpan(local(s.starts_at), local(s.ends_at), s.units, s.target) for s in spans]
+        return _short_spans([(hour.starts_at, hour.units, hour.target) for hour in self.hours])
+
+    @property
+    def below_recommended(self) -> list[CoverageSpan]:
+        """Consecutive hours with fewer units than the planning model recommends (``target`` is
+        the recommendation), as one span each; none while there is no recommendation."""
+        return _short_spans([(h.starts_at, h.units, h.recommended) for h in self.hours if h.recommended is not None])
+
+    @property
+    def below_recommended_hours(self) -> int:
+        return sum(1 for hour in self.hours if hour.recommended is not None and hour.units < hour.recommended)
+
+
+def _short_spans(hours: list[tuple[datetime, int, int]]) -> list[CoverageSpan]:
+    """(local start, units, wanted) hours: the consecutive ones short with the same figures, merged."""
+    spans: list[CoverageSpan] = []
+    for starts_at, units, wanted in hours:
+        if units >= wanted:
+            continue
+        start = starts_at.astimezone(UTC)  # in UTC: wall-clock arithmetic is wrong across DST
+        last = spans[-1] if spans else None
+        if last and last.ends_at == start and (last.units, last.target) == (units, wanted):
+            spans[-1] = CoverageSpan(last.starts_at, start + HOUR, units, wanted)
+        else:
+            spans.append(CoverageSpan(start, start + HOUR, units, wanted))
+    return [CoverageSpan(local(s.starts_at), local(s.ends_at), s.units, s.target) for s in spans]
 
 
 def _covering(windows: list[tuple[datetime, datetime, int]], moment: datetime) -> int:
     return sum(weight for start, end, weight in windows if start <= moment and moment + HOUR <= end)
 
 
-def coverage_against_targets(week_start: date) -> Coverage:
+def coverage_against_targets(week_start: date, *, forecast: Forecast | None = None) -> Coverage:
     """Each local hour of the week (23 or 25 on the days the clocks change): how many
     non-uniformed units with both members active are on duty for the whole hour -- a draft
     week's units included, as planned -- against the sum of the targets of the shifts covering
-    the whole hour (a shift of no template wants none)."""
+    the whole hour (a shift of no template wants none), and the units the planning model
+    recommends (``forecast``, computed here unless given; None for every hour while there is no
+    call in its history)."""
     start, end = week_bounds(week_start)
     units = (
         units_on_duty_between(start, end)
@@ -240,10 +258,13 @@ def coverage_against_targets(week_start: date) -> Coverage:
     unit_windows = [(unit_start, unit_end, 1) for unit_start, unit_end in units]
     shifts = Shift.objects.filter(starts_at__lt=end, ends_at__gt=start, template__isnull=False)
     target_windows = list(shifts.values_list("starts_at", "ends_at", "template__target_units"))
+    forecast = forecast or forecast_week(week_start)
+    recommended = [hour.recommended_units if forecast.has_history else None for hour in forecast.hours]
     hours = []
     moment = start
     while moment < end:
-        hours.append(CoverageHour(local(moment), _covering(unit_windows, moment), _covering(target_windows, moment)))
+        covering = _covering(unit_windows, moment), _covering(target_windows, moment)
+        hours.append(CoverageHour(local(moment), *covering, recommended=recommended[len(hours)]))
         moment += HOUR
     return Coverage(hours)
 

@@ -1,0 +1,5 @@
+"""The planning pages."""
+
+from planning.views import urlpatterns
+
+__all__ = ["urlpatterns"]
