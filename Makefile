@@ -13,7 +13,7 @@ APP_ROLE ?= coresponder_app
 # Where `make serve` listens; docker-compose.yml's web listens on 0.0.0.0:8000 in its container.
 BIND ?= 127.0.0.1:$(PORT)
 
-.PHONY: run test lint format migrate grant-app-role worker beat web serve smoke compose-check install clean bench bench-reports bench-dispatch bench-load
+.PHONY: run test lint format migrate grant-app-role worker beat web serve smoke compose-check install clean bench bench-reports bench-dispatch bench-load bench-planning bench-import
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,13 +75,19 @@ smoke: install
 	$(BIN)/python scripts/smoke.py
 
 ## bench: the benchmarks (PostgreSQL and Redis on localhost); results in bench/RESULTS.md
-bench: bench-dispatch bench-reports bench-load
+bench: bench-dispatch bench-reports bench-load bench-planning bench-import
 
 bench-dispatch: install
 	$(BIN)/python bench/dispatch_bench.py
 
 bench-load: install
 	$(BIN)/python bench/load_bench.py
+
+bench-planning: install
+	$(BIN)/python bench/planning_bench.py --calls-per-week $${CALLS_PER_WEEK:-500}
+
+bench-import: install
+	$(BIN)/python bench/import_bench.py --rows $${ROWS:-100000} --record
 
 bench-reports: install
 	$(BIN)/python bench/reports_bench.py --calls $${CALLS:-50000}

@@ -44,6 +44,9 @@ class CrisisCall(models.Model):
     CALLER_FIELDS = ("caller_name", "callback_number", "notes")
     PLACE_FIELDS = ("address", "lat", "lon")
     PLACE_DECIMALS = 3  # about 110 m north-south, 90 m east-west at St. Louis: a block, not a door
+    # Where an imported call whose export gave no place is stored (lat and lon are required):
+    # only ever on an imported call, and read there as "no place" (the calls export writes blanks).
+    IMPORTED_WITHOUT_PLACE = (0.0, 0.0)
 
     class PhoneDisposition(models.TextChoices):
         """How a call the crisis line resolved without a unit ended (triage mode)."""
@@ -112,6 +115,10 @@ class CrisisCall(models.Model):
     phone_disposition = models.CharField(max_length=20, choices=PhoneDisposition.choices, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on calls imported from a CAD export (planning.importing): history, never dispatched.
+    # An imported call is closed, without a unit, from the start (constraint below); the
+    # services refuse to move it (dispatch.services.moves.refuse_imported).
+    imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -148,6 +155,11 @@ class CrisisCall(models.Model):
         ),
         models.CheckConstraint(
             condition=Q(phone_disposition="") | Q(status=Status.CLOSED), name="call_phone_disposition_only_closed"
+        ),
+        # An imported call is history: closed, with no unit, so no dispatch path can take it.
+        models.CheckConstraint(
+            condition=Q(imported_at__isnull=True) | Q(status=Status.CLOSED, unit__isnull=True),
+            name="call_imported_is_closed_history",
         ),
     ]
 

@@ -36,7 +36,7 @@ from dispatch.selectors import (
     ranked_candidates,
     stale_expression,
 )
-from dispatch.services.moves import SYSTEM_SOURCE, lock_call, move, mover_for, reassign
+from dispatch.services.moves import SYSTEM_SOURCE, lock_call, move, mover_for, reassign, refuse_imported
 from dispatch.transitions import Mover
 from units.models import Unit
 
@@ -59,6 +59,7 @@ def call_assign(
     reason = (reason or "").strip()
     with transaction.atomic():
         call = lock_call(call.pk)
+        refuse_imported(call)
         if mover_for(actor, call) != Mover.DISPATCHER:
             raise ApplicationError("Only a dispatcher may assign units.", code="permission_denied", status_code=403)
         reassigning = call.status in transitions.REASSIGNABLE

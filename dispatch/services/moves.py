@@ -78,6 +78,7 @@ def call_transition(
 
 
 def check_move(call: CrisisCall, to_status: str, mover: Mover | None) -> None:
+    refuse_imported(call)
     if to_status not in S.values:
         raise ApplicationError(f"{to_status!r} is not a call status.", fields={"status": ["Not a call status."]})
     if not transitions.is_allowed(call.status, to_status):
@@ -112,6 +113,7 @@ def move(
     """The core of every status change, on a call locked by the caller: the safety hold is asked,
     the unit follows, the milestone is stamped, alerts that no longer apply are cleared, the
     event is written."""
+    refuse_imported(call)
     now = now or timezone.now()
     from_status, from_unit_id = call.status, call.unit_id
     if from_status == S.HELD and to_status == S.RECEIVED:  # the dispatcher lets a co-responder unit go
@@ -166,6 +168,17 @@ def move(
                   from_unit_id=from_unit_id, unit_moves=unit_moves)  # fmt: skip
 
 
+def refuse_imported(call: CrisisCall) -> None:
+    """An imported call (planning.importing) is history: no path moves, sends or queues it. Its
+    status (closed, constraint ``call_imported_is_closed_history``) refuses every move already;
+    this says why, should a path ever reach one."""
+    if call.imported_at is not None:
+        raise ConflictError(
+            f"Call {call.pk} was imported from a CAD export: it is history and is never dispatched or moved.",
+            code="imported_call",
+        )
+
+
 STATUS_FIELDS = ["status", "status_changed_at", "unit", "released_at", "released_by", "phone_disposition",
                  *transitions.MILESTONES.values()]  # fmt: skip
 
@@ -181,6 +194,7 @@ def reassign(call: CrisisCall, new_unit: Unit, *, actor, source, reason, eta_sec
     """Move a dispatched or en-route call (locked) to another unit (locked): the old unit is
     freed and the call is dispatched again, to the new one. ``dispatched_at`` keeps the first
     dispatch (the call's wait); ``en_route_at`` is cleared, for the new unit to set."""
+    refuse_imported(call)
     from_status, old_unit = call.status, call.unit
     unit_moves = [
         _release_unit(call, reason=Assignment.EndReason.REASSIGNED, actor=actor, now=now),
