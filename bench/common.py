@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +61,16 @@ def machine() -> str:
         pass
     pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {pg}"
+
+
+def timed(function, repeats: int) -> tuple[float, float]:
+    """The median and the worst of ``repeats`` runs of ``function``, in seconds."""
+    seconds = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        function()
+        seconds.append(time.perf_counter() - began)
+    return statistics.median(seconds), max(seconds)
 
 
 def table(title: str, header: list[str], rows: list[list]) -> str:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
-from common import bench_user, machine, record, setup_django, table
+from common import bench_user, machine, record, setup_django, table, timed
 
 WEEKS = 8
 TARGET_SECONDS = 0.2
@@ -63,15 +61,6 @@ def load(per_week: int, week: date) -> None:
         CallEvent.objects.bulk_create(events, batch_size=2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def timed(function, repeats: int) -> tuple[float, float]:
-    seconds = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - began)
-    return statistics.median(seconds), max(seconds)
 
 
 def main() -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
-from common import machine, record, setup_django, table
+from common import machine, record, setup_django, table, timed
 
 
 def load(calls: int, year_start: date) -> None:
@@ -87,15 +86,6 @@ def load(calls: int, year_start: date) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"Loaded in {time.perf_counter() - started:.1f} s ({timezone.now():%H:%M:%S})", flush=True)
-
-
-def timed(function, repeats: int) -> tuple[float, float]:
-    seconds = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        function()
-        seconds.append(time.perf_counter() - began)
-    return statistics.median(seconds), max(seconds)
 
 
 def main() -> None:
