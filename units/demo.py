@@ -1,7 +1,8 @@
 """A demo roster for St. Louis: templates (each wanting four units), 37 responders with their
 licences and CIT training (a few expiring soon, one officer's expired), four units on each of
-three shifts a day for the current week, published, and one login per role. Used by
-``manage.py seed_demo``; next week is left for the supervisor to build, fill and publish."""
+three shifts a day for the current week and the ``HISTORY_WEEKS`` before it, published, the calls
+of those past weeks (planning.demo_history), and one login per role. Used by ``manage.py
+seed_demo``; next week is left for the supervisor to build, fill and publish."""
 
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ DEMO_LOGINS = {
     "intake": ("intake", "demo-intake"),
     "counselor": ("counselor", "demo-counselor"),
 }
+HISTORY_WEEKS = 8  # past weeks with a roster and calls: what the reports and the staffing plan read
 PEOPLE_PER_SHIFT = 6  # per template, of each kind; four of them work each day
 UNITS_PER_SHIFT = len(DISTRICTS)
 
@@ -84,7 +86,8 @@ UNITS_PER_SHIFT = len(DISTRICTS)
 @dataclass
 class DemoReport:
     created_people: int = 0
-    created_units: int = 0
+    created_units: int = 0  # this week's and the past weeks'
+    created_calls: int = 0  # past calls
     logins: dict | None = None
 
 
@@ -169,10 +172,17 @@ def seed_demo(*, today: date | None = None) -> DemoReport:
     now = timezone.now()
     report = DemoReport()
     people_before = Clinician.objects.count() + Officer.objects.count()
-    report.created_units = demo_week(today=today or timezone.localdate())
+    today = today or timezone.localdate()
+    report.created_units = demo_week(today=today)
+    for weeks_ago in range(1, HISTORY_WEEKS + 1):
+        report.created_units += demo_week(today=today - timedelta(weeks=weeks_ago))
     report.created_people = Clinician.objects.count() + Officer.objects.count() - people_before
     report.logins = _logins()
     _link_demo_members(now)
+    # Imported here: planning.demo_history reads the simulator's model, whose module imports this one.
+    from planning.demo_history import demo_history_create
+
+    report.created_calls = demo_history_create(today=today, weeks=HISTORY_WEEKS)
     return report
 
 
